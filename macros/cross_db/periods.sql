@@ -1,0 +1,77 @@
+{#- Period arithmetic. Each piece dispatches so an engine can override it; the
+    default builds on dbt's own cross-database date macros. -#}
+
+{% macro period_start(grain, expression) %}
+    {{ return(adapter.dispatch('period_start', 'retention')(grain, expression)) }}
+{% endmacro %}
+
+{% macro default__period_start(grain, expression) -%}
+    cast({{ dbt.date_trunc(grain, expression) }} as date)
+{%- endmacro %}
+
+
+{% macro period_add(grain, periods, date_expression) %}
+    {{ return(adapter.dispatch('period_add', 'retention')(grain, periods, date_expression)) }}
+{% endmacro %}
+
+{% macro default__period_add(grain, periods, date_expression) -%}
+    cast({{ dbt.dateadd(grain, periods, date_expression) }} as date)
+{%- endmacro %}
+
+
+{% macro period_end(grain, period_start_expression) %}
+    {{ return(adapter.dispatch('period_end', 'retention')(grain, period_start_expression)) }}
+{% endmacro %}
+
+{% macro default__period_end(grain, period_start_expression) -%}
+    cast({{ dbt.dateadd('day', -1, retention.period_add(grain, 1, period_start_expression)) }} as date)
+{%- endmacro %}
+
+
+{% macro periods_between(grain, first_period_start, last_period_start) %}
+    {{ return(adapter.dispatch('periods_between', 'retention')(grain, first_period_start, last_period_start)) }}
+{% endmacro %}
+
+{% macro default__periods_between(grain, first_period_start, last_period_start) -%}
+    {{ dbt.datediff(first_period_start, last_period_start, grain) }}
+{%- endmacro %}
+
+
+{% macro period_start_for_grain(grain_column, expression) %}
+    {#- The start of the period holding `expression`, for the grain named in
+        the column `grain_column`; covers the configured grains. -#}
+    case {{ grain_column }}
+    {%- for grain in retention.period_grains() %}
+        when '{{ grain }}' then {{ retention.period_start(grain, expression) }}
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+
+{% macro integer_series(size) %}
+    {{ return(adapter.dispatch('integer_series', 'retention')(size)) }}
+{% endmacro %}
+
+{% macro default__integer_series(size) %}
+    {#- A select of one column `n` holding 0 .. size - 1, from cross-joined
+        digits: plain SQL that every engine runs. -#}
+    {%- set digits = (size - 1) | string | length -%}
+    with digits as (
+        {%- for d in range(10) %}
+        select {{ d }} as d{% if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    )
+
+    select
+        {% for position in range(digits) -%}
+        digit_{{ position }}.d * {{ 10 ** position }}{% if not loop.last %} + {% endif %}
+        {%- endfor %} as n
+    from digits as digit_0
+    {%- for position in range(1, digits) %}
+    cross join digits as digit_{{ position }}
+    {%- endfor %}
+    where
+        {% for position in range(digits) -%}
+        digit_{{ position }}.d * {{ 10 ** position }}{% if not loop.last %} + {% endif %}
+        {%- endfor %} < {{ size }}
+{% endmacro %}

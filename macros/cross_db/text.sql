@@ -1,0 +1,23 @@
+{% macro row_as_text(columns) %}
+    {{ return(adapter.dispatch('row_as_text', 'retention')(columns)) }}
+{% endmacro %}
+
+{% macro default__row_as_text(columns) -%}
+    {#- One text value holding a raw row as `name=value|name=value`, nulls shown
+        as empty, so a rejected row can be read back exactly. -#}
+    {%- for column in columns -%}
+        '{{ column }}=' || coalesce(cast({{ column }} as {{ dbt.type_string() }}), '')
+        {%- if not loop.last %} || '|' || {% endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro hash_personal_data(expression) %}
+    {{ return(adapter.dispatch('hash_personal_data', 'retention')(expression)) }}
+{% endmacro %}
+
+{% macro default__hash_personal_data(expression) -%}
+    {#- md5 of the trimmed, lower-cased value: stable for joins, not reversible
+        by reading the table. -#}
+    {{ dbt.hash('lower(trim(' ~ expression ~ '))') }}
+{%- endmacro %}

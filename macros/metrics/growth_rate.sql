@@ -1,0 +1,8 @@
+{#- Growth rate = (current - previous) / previous. -#}
+{% macro growth_rate(current_value, previous_value) %}
+    {{ return(adapter.dispatch('growth_rate', 'retention')(current_value, previous_value)) }}
+{% endmacro %}
+
+{% macro default__growth_rate(current_value, previous_value) -%}
+    {{ retention.safe_divide('(' ~ current_value ~ ' - ' ~ previous_value ~ ')', previous_value) }}
+{%- endmacro %}

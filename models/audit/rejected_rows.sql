@@ -1,0 +1,55 @@
+{#- Raw rows that cannot be used, one per distinct raw row, with the reason.
+    Nothing is dropped silently: raw rows = staged + exact duplicates + these. -#}
+
+with
+
+orders as (
+
+    select
+        'orders' as source_table,
+        order_id as source_key,
+        customer_id,
+        rejection_reason as reason,
+        raw_row
+    from {{ ref('base_shop__orders') }}
+    where rejection_reason is not null
+
+),
+
+subscriptions as (
+
+    select
+        'subscriptions' as source_table,
+        subscription_id || '@' || coalesce(cast(started_at as {{ dbt.type_string() }}), '') as source_key,
+        customer_id,
+        rejection_reason as reason,
+        raw_row
+    from {{ ref('base_billing__subscriptions') }}
+    where rejection_reason is not null
+
+),
+
+customers as (
+
+    select
+        'customers' as source_table,
+        customer_id as source_key,
+        customer_id,
+        rejection_reason as reason,
+        raw_row
+    from {{ ref('base_crm__customers') }}
+    where rejection_reason is not null
+
+),
+
+final as (
+
+    select * from orders
+    union all
+    select * from subscriptions
+    union all
+    select * from customers
+
+)
+
+select * from final

@@ -1,0 +1,188 @@
+{#- Subscriptions basis: one row per (grain, period, customer) with the
+    customer's MRR at the start of the period (m0), at its end (m1) and twelve
+    months before its end, and whether they are new in it. A customer's MRR at
+    instant t sums their paying rows running in the last moment before t:
+    started_at < t and (ended_at is null or ended_at >= t). -#}
+
+with
+
+reporting_window as (
+
+    select * from {{ ref('int_reporting_window') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_periods_spined') }}
+
+),
+
+grains as (
+
+    select distinct period_grain from periods
+
+),
+
+paying_rows as (
+
+    -- only paying rows make a customer; zero-MRR rows add nothing to MRR
+    select
+        subscriptions.customer_id,
+        subscriptions.started_at_local,
+        subscriptions.ended_at_local,
+        subscriptions.mrr
+    from {{ ref('stg_billing__subscriptions') }} as subscriptions
+    cross join reporting_window
+    where subscriptions.is_paying and subscriptions.started_at_local < reporting_window.as_of_at
+
+),
+
+mrr_at_period_end as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        paying_rows.customer_id,
+        sum(paying_rows.mrr) as mrr
+    from periods
+    inner join paying_rows
+        on
+            paying_rows.started_at_local < {{ retention.date_to_timestamp('periods.next_period_start') }}
+            -- a null ended_at is still running: it compares as the boundary itself
+            and coalesce(
+                paying_rows.ended_at_local, {{ retention.date_to_timestamp('periods.next_period_start') }}
+            ) >= {{ retention.date_to_timestamp('periods.next_period_start') }}
+    group by 1, 2, 3
+
+),
+
+mrr_at_period_start as (
+
+    -- the start of P is the end of the period before it
+    select
+        periods.period_grain,
+        periods.period_start,
+        mrr_at_period_end.customer_id,
+        mrr_at_period_end.mrr
+    from mrr_at_period_end
+    inner join periods as previous_periods
+        on
+            mrr_at_period_end.period_grain = previous_periods.period_grain
+            and mrr_at_period_end.period_start = previous_periods.period_start
+    inner join periods
+        on
+            previous_periods.period_grain = periods.period_grain
+            and previous_periods.next_period_start = periods.period_start
+
+),
+
+mrr_12_months_before_end as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        mrr_at_period_end.customer_id,
+        mrr_at_period_end.mrr
+    from mrr_at_period_end
+    inner join periods as earlier_periods
+        on
+            mrr_at_period_end.period_grain = earlier_periods.period_grain
+            and mrr_at_period_end.period_start = earlier_periods.period_start
+    inner join periods
+        on
+            earlier_periods.period_grain = periods.period_grain
+            and earlier_periods.next_period_start = periods.end_12_months_earlier
+
+),
+
+first_paying_starts as (
+
+    select
+        customer_id,
+        min(started_at_local) as first_paying_started_at
+    from paying_rows
+    group by customer_id
+
+),
+
+new_customers as (
+
+    select
+        grains.period_grain,
+        {{ retention.period_start_for_grain('grains.period_grain', 'first_paying_starts.first_paying_started_at') }}
+            as period_start,
+        first_paying_starts.customer_id
+    from first_paying_starts
+    cross join grains
+
+),
+
+facts as (
+
+    select
+        period_grain,
+        period_start,
+        customer_id,
+        cast(0 as {{ retention.type_money() }}) as mrr_at_start,
+        mrr as mrr_at_end,
+        cast(0 as {{ retention.type_money() }}) as mrr_12_months_before_end,
+        0 as is_new
+    from mrr_at_period_end
+
+    union all
+
+    select
+        period_grain,
+        period_start,
+        customer_id,
+        mrr as mrr_at_start,
+        cast(0 as {{ retention.type_money() }}) as mrr_at_end,
+        cast(0 as {{ retention.type_money() }}) as mrr_12_months_before_end,
+        0 as is_new
+    from mrr_at_period_start
+
+    union all
+
+    select
+        period_grain,
+        period_start,
+        customer_id,
+        cast(0 as {{ retention.type_money() }}) as mrr_at_start,
+        cast(0 as {{ retention.type_money() }}) as mrr_at_end,
+        mrr as mrr_12_months_before_end,
+        0 as is_new
+    from mrr_12_months_before_end
+
+    union all
+
+    select
+        period_grain,
+        period_start,
+        customer_id,
+        cast(0 as {{ retention.type_money() }}) as mrr_at_start,
+        cast(0 as {{ retention.type_money() }}) as mrr_at_end,
+        cast(0 as {{ retention.type_money() }}) as mrr_12_months_before_end,
+        1 as is_new
+    from new_customers
+
+),
+
+final as (
+
+    select
+        period_grain,
+        period_start,
+        customer_id,
+        cast(sum(mrr_at_start) as {{ retention.type_money() }}) as mrr_at_start,
+        cast(sum(mrr_at_end) as {{ retention.type_money() }}) as mrr_at_end,
+        cast(sum(mrr_12_months_before_end) as {{ retention.type_money() }}) as mrr_12_months_before_end,
+        sum(mrr_at_start) > 0 as is_customer_at_start,
+        sum(mrr_at_end) > 0 as is_customer_at_end,
+        max(is_new) = 1 as is_new_customer
+    from facts
+    group by period_grain, period_start, customer_id
+
+)
+
+select * from final

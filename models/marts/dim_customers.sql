@@ -1,0 +1,107 @@
+with
+
+reporting_window as (
+
+    select * from {{ ref('int_reporting_window') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+subscriptions as (
+
+    select * from {{ ref('stg_billing__subscriptions') }}
+
+),
+
+crm_customers as (
+
+    select * from {{ ref('stg_crm__customers') }}
+
+),
+
+known_customers as (
+
+    -- one row per customer seen in any source's usable rows
+    select customer_id from orders
+    union
+    select customer_id from subscriptions
+    union
+    select customer_id from crm_customers
+
+),
+
+order_totals as (
+
+    -- counted orders placed before the as-of instant
+    select
+        orders.customer_id,
+        min(orders.ordered_at) as first_order_at,
+        max(orders.ordered_at) as last_order_at,
+        count(*) as order_count,
+        sum(orders.revenue) as lifetime_revenue
+    from orders
+    inner join reporting_window
+        on orders.ordered_at_local < reporting_window.as_of_at
+    where orders.is_counted
+    group by orders.customer_id
+
+),
+
+subscription_totals as (
+
+    select
+        subscriptions.customer_id,
+        min(subscriptions.started_at) as first_paying_subscription_at,
+        sum(
+            case
+                when
+                    subscriptions.ended_at_local is null
+                    or subscriptions.ended_at_local >= reporting_window.as_of_at
+                    then subscriptions.mrr
+                else 0
+            end
+        ) as current_mrr
+    from subscriptions
+    inner join reporting_window
+        on subscriptions.started_at_local < reporting_window.as_of_at
+    where subscriptions.is_paying
+    group by subscriptions.customer_id
+
+),
+
+final as (
+
+    select
+        cast(known_customers.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(crm_customers.created_at as {{ dbt.type_timestamp() }}) as created_at,
+        cast(crm_customers.country as {{ dbt.type_string() }}) as country,
+        cast(crm_customers.acquisition_channel as {{ dbt.type_string() }}) as acquisition_channel,
+        cast(crm_customers.email_hash as {{ dbt.type_string() }}) as email_hash,
+        cast(order_totals.first_order_at as {{ dbt.type_timestamp() }}) as first_order_at,
+        cast(order_totals.last_order_at as {{ dbt.type_timestamp() }}) as last_order_at,
+        cast(coalesce(order_totals.order_count, 0) as {{ dbt.type_bigint() }}) as order_count,
+        cast(coalesce(order_totals.lifetime_revenue, 0) as {{ retention.type_money() }}) as lifetime_revenue,
+        {{ retention.average_order_value('order_totals.lifetime_revenue', 'order_totals.order_count') }}
+            as average_order_value,
+        cast(coalesce(order_totals.order_count, 0) >= 2 as {{ dbt.type_boolean() }}) as is_repeat_customer,
+        cast(
+            subscription_totals.first_paying_subscription_at as {{ dbt.type_timestamp() }}
+        ) as first_paying_subscription_at,
+        cast(coalesce(subscription_totals.current_mrr, 0) as {{ retention.type_money() }}) as current_mrr,
+        cast(coalesce(subscription_totals.current_mrr, 0) > 0 as {{ dbt.type_boolean() }}) as is_active_subscriber
+    from known_customers
+    left join crm_customers
+        on known_customers.customer_id = crm_customers.customer_id
+    left join order_totals
+        on known_customers.customer_id = order_totals.customer_id
+    left join subscription_totals
+        on known_customers.customer_id = subscription_totals.customer_id
+
+)
+
+select * from final

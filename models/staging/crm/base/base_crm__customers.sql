@@ -1,0 +1,70 @@
+{#- Every distinct raw customer row with the reason it cannot be used (null
+    when it can). -#}
+
+with
+
+source as (
+
+    select * from {{ retention.raw_relation('crm', 'customers') }}
+
+),
+
+deduplicated as (
+
+    -- exact duplicate rows count once
+    select distinct
+        customer_id,
+        created_at,
+        country,
+        acquisition_channel,
+        email
+    from source
+
+),
+
+typed as (
+
+    select
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
+        {{ retention.to_utc_timestamp('created_at') }} as created_at,
+        nullif(upper(trim(cast(country as {{ dbt.type_string() }}))), '') as country,
+        nullif(lower(trim(cast(acquisition_channel as {{ dbt.type_string() }}))), '') as acquisition_channel,
+        {{ retention.hash_personal_data('nullif(trim(cast(email as ' ~ dbt.type_string() ~ ")), '')") }} as email_hash,
+        {#- the raw row is kept for the audit trail without the email address -#}
+        {{ retention.row_as_text(['customer_id', 'created_at', 'country', 'acquisition_channel']) }} as raw_row,
+        created_at is not null as has_raw_created_at
+    from deduplicated
+
+),
+
+conflicting_ids as (
+
+    select customer_id
+    from typed
+    where customer_id is not null
+    group by customer_id
+    having count(*) > 1
+
+),
+
+final as (
+
+    select
+        typed.customer_id,
+        typed.created_at,
+        typed.country,
+        typed.acquisition_channel,
+        typed.email_hash,
+        typed.raw_row,
+        case
+            when typed.customer_id is null then 'missing customer_id'
+            when conflicting_ids.customer_id is not null then 'customer_id on rows with different values'
+            when typed.created_at is null and typed.has_raw_created_at then 'unparseable created_at'
+        end as rejection_reason
+    from typed
+    left join conflicting_ids
+        on typed.customer_id = conflicting_ids.customer_id
+
+)
+
+select * from final

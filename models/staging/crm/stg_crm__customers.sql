@@ -1,0 +1,22 @@
+with
+
+checked as (
+
+    select * from {{ ref('base_crm__customers') }}
+    where rejection_reason is null
+
+),
+
+final as (
+
+    select
+        customer_id,
+        created_at,
+        country,
+        acquisition_channel,
+        email_hash
+    from checked
+
+)
+
+select * from final
