@@ -58,7 +58,7 @@ first_orders as (
         customer_id,
         min(ordered_at_local) as first_order_at
     from counted_orders
-    group by customer_id
+    group by 1
 
 ),
 
@@ -77,25 +77,25 @@ new_customers as (
 customers_at_end as (
 
     {% if window_days is none -%}
-        -- W = one period: a customer at the end of P ordered in P
-        select
-            period_grain,
-            period_start,
-            customer_id
-        from orders_in_periods
+    -- W = one period: a customer at the end of P ordered in P
+    select
+        period_grain,
+        period_start,
+        customer_id
+    from orders_in_periods
     {%- else -%}
-        -- W = {{ window_days }} days: a counted order in [end - W, end)
-        select distinct
-            periods.period_grain,
-            periods.period_start,
-            counted_orders.customer_id
-        from periods
-        inner join counted_orders
-            on
-                counted_orders.ordered_at_local < {{ retention.date_to_timestamp('periods.next_period_start') }}
-                and counted_orders.ordered_at_local >= {{ retention.add_days_to_timestamp(
-                    -window_days, retention.date_to_timestamp('periods.next_period_start')
-                ) }}
+    -- W = {{ window_days }} days: a counted order in [end - W, end)
+    select distinct
+        periods.period_grain,
+        periods.period_start,
+        counted_orders.customer_id
+    from periods
+    inner join counted_orders
+        on
+            counted_orders.ordered_at_local < {{ retention.date_to_timestamp('periods.next_period_start') }}
+            and counted_orders.ordered_at_local >= {{ retention.add_days_to_timestamp(
+                -window_days, retention.date_to_timestamp('periods.next_period_start')
+            ) }}
     {%- endif %}
 
 ),
@@ -185,7 +185,7 @@ final as (
         sum(orders) as orders,
         cast(sum(revenue) as {{ retention.type_money() }}) as revenue
     from facts
-    group by period_grain, period_start, customer_id
+    group by 1, 2, 3
 
 )
 

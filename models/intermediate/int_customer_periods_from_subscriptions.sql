@@ -102,7 +102,7 @@ first_paying_starts as (
         customer_id,
         min(started_at_local) as first_paying_started_at
     from paying_rows
-    group by customer_id
+    group by 1
 
 ),
 
@@ -181,7 +181,7 @@ final as (
         sum(mrr_at_end) > 0 as is_customer_at_end,
         max(is_new) = 1 as is_new_customer
     from facts
-    group by period_grain, period_start, customer_id
+    group by 1, 2, 3
 
 )
 

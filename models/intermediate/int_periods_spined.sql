@@ -50,8 +50,8 @@ spine_{{ grain }} as (
 spine as (
 
     {% for grain in retention.period_grains() -%}
-        select * from spine_{{ grain }}
-        {% if not loop.last %}union all{% endif %}
+    select * from spine_{{ grain }}
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -64,7 +64,7 @@ final as (
         period_end,
         next_period_start,
         end_12_months_earlier,
-        not (as_of_date >= period_start and as_of_date < next_period_start) as is_complete_period
+        (as_of_date < period_start or as_of_date >= next_period_start) as is_complete_period
     from spine
 
 )

@@ -33,7 +33,7 @@ bounds as (
         {% if retention.as_of_date() is not none -%}
             cast('{{ retention.as_of_date() }}' as date)
         {%- else -%}
-            cast(max(activity_at) as date)
+        cast(max(activity_at) as date)
         {%- endif %} as as_of_date
     from activity
 

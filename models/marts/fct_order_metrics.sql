@@ -54,7 +54,7 @@ with_previous as (
     -- the spine has no holes, so the row before is the previous period
     select
         filled.*,
-        lag(revenue) over (partition by period_grain order by period_start) as previous_revenue
+        lag(filled.revenue) over (partition by filled.period_grain order by filled.period_start) as previous_revenue
     from filled
 
 ),

@@ -1,0 +1,44 @@
+-- Nothing is lost silently: for every source, raw rows = staged rows + exact
+-- duplicate rows + rejected rows. Returns the sources where that fails.
+{%- set sources = [
+    ('orders', 'shop', ['order_id', 'customer_id', 'ordered_at', 'status', 'amount', 'currency', 'refunded_amount'], 'stg_shop__orders'),
+    ('subscriptions', 'billing', ['subscription_id', 'customer_id', 'plan_id', 'started_at', 'ended_at', 'billing_interval', 'amount', 'quantity', 'currency'], 'stg_billing__subscriptions'),
+    ('customers', 'crm', ['customer_id', 'created_at', 'country', 'acquisition_channel', 'email'], 'stg_crm__customers'),
+] %}
+
+with
+
+{% for table_name, source_name, columns, staged_model in sources %}
+{{ table_name }}_counts as (
+
+    select
+        '{{ table_name }}' as source_table,
+        (select count(*) from {{ retention.raw_relation(source_name, table_name) }}) as raw_rows,
+        (select count(*) from {{ retention.raw_relation(source_name, table_name) }})
+        - (
+            select count(*) from (
+                select distinct {{ columns | join(', ') }}
+                from {{ retention.raw_relation(source_name, table_name) }}
+            ) as distinct_rows
+        ) as duplicate_rows,
+        (select count(*) from {{ ref(staged_model) }}) as staged_rows,
+        (
+            select count(*) from {{ ref('rejected_rows') }}
+            where source_table = '{{ table_name }}'
+        ) as rejected_rows
+
+),
+
+{% endfor %}
+counts as (
+
+    {% for table_name, _, _, _ in sources -%}
+    select * from {{ table_name }}_counts
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+)
+
+select *
+from counts
+where raw_rows <> staged_rows + duplicate_rows + rejected_rows

@@ -1,0 +1,50 @@
+{#- Applies every formula macro to the columns of formula_check_inputs, so each
+    formula is unit-tested on its own with varied inputs (the dbt-audit-helper
+    pattern). Nothing reads this model. -#}
+
+with
+
+inputs as (
+
+    select * from {{ ref('formula_check_inputs') }}
+
+),
+
+final as (
+
+    select
+        a,
+        b,
+        c,
+        d,
+        e,
+        amount,
+        quantity,
+        text_value,
+        on_date,
+        {{ retention.safe_divide('a', 'b') }} as safe_divide,
+        {{ retention.customer_retention_rate('a', 'b', 'c') }} as customer_retention_rate,
+        {{ retention.churn_rate('a', 'b') }} as churn_rate,
+        {{ retention.net_churned_mrr('a', 'b', 'c') }} as net_churned_mrr,
+        {{ retention.revenue_churn_rate('a', 'b') }} as revenue_churn_rate,
+        {{ retention.net_revenue_retention('a', 'b', 'c', 'd') }} as net_revenue_retention,
+        {{ retention.gross_revenue_retention('a', 'b', 'c') }} as gross_revenue_retention,
+        {{ retention.cohort_revenue_retention('a', 'b') }} as cohort_revenue_retention,
+        {{ retention.quick_ratio('a', 'b', 'c', 'd', 'e') }} as quick_ratio,
+        {{ retention.average_order_value('a', 'b') }} as average_order_value,
+        {{ retention.purchase_frequency('a', 'b') }} as purchase_frequency,
+        {{ retention.repeat_customer_rate('a', 'b') }} as repeat_customer_rate,
+        {{ retention.growth_rate('a', 'b') }} as growth_rate,
+        {{ retention.monthly_recurring_revenue('amount', 'quantity', 'text_value') }} as monthly_recurring_revenue,
+        {% for grain in retention.supported_period_grains() -%}
+        {{ retention.period_start(grain, 'on_date') }} as {{ grain }}_start,
+        {{ retention.period_end(grain, retention.period_start(grain, 'on_date')) }} as {{ grain }}_end,
+        {{ retention.period_add(grain, 1, 'on_date') }} as {{ grain }}_after,
+        {% endfor -%}
+        {{ retention.periods_between('month', 'on_date', retention.period_add('year', 1, 'on_date')) }}
+            as months_in_a_year
+    from inputs
+
+)
+
+select * from final
