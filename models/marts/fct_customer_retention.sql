@@ -8,9 +8,11 @@ periods as (
 
 bases as (
 
-    select 'orders' as basis
+    -- a basis gets rows only when its source has usable rows, so an absent or
+    -- empty optional source gives no rows instead of a series of zeros
+    select distinct 'orders' as basis from {{ ref('stg_shop__orders') }}
     union all
-    select 'subscriptions' as basis
+    select distinct 'subscriptions' as basis from {{ ref('stg_billing__subscriptions') }}
 
 ),
 

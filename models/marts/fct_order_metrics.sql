@@ -6,6 +6,13 @@ periods as (
 
 ),
 
+source_presence as (
+
+    -- no usable order rows at all: no rows
+    select distinct 1 as has_orders from {{ ref('stg_shop__orders') }}
+
+),
+
 ordering_customers as (
 
     select * from {{ ref('int_customer_periods_from_orders') }}
@@ -42,6 +49,7 @@ filled as (
         coalesce(aggregated.repeat_customers, 0) as repeat_customers,
         coalesce(aggregated.returning_customers, 0) as returning_customers
     from periods
+    cross join source_presence
     left join aggregated
         on
             periods.period_grain = aggregated.period_grain

@@ -6,6 +6,13 @@ periods as (
 
 ),
 
+source_presence as (
+
+    -- no usable subscription rows at all (an absent or empty optional source): no rows
+    select distinct 1 as has_subscriptions from {{ ref('stg_billing__subscriptions') }}
+
+),
+
 customer_periods as (
 
     select * from {{ ref('int_customer_periods_from_subscriptions') }}
@@ -55,6 +62,7 @@ filled as (
         coalesce(movements.mrr_at_end_of_year_ago_customers, 0) as mrr_at_end_of_year_ago_customers,
         coalesce(movements.mrr_12_months_before_end, 0) as mrr_12_months_before_end
     from periods
+    cross join source_presence
     left join movements
         on
             periods.period_grain = movements.period_grain

@@ -1,0 +1,137 @@
+"""The project end to end: the demo build, pointing it at other raw tables,
+absent optional sources, and configuration mistakes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers")
+BUILD_MODELS = ("build", "--exclude", "resource_type:unit_test", "tag:formula_check")
+
+
+def test_demo_build_publishes_every_mart_for_every_grain_and_basis(demo_warehouse):
+    for grain in ("month", "quarter", "year"):
+        bases = demo_warehouse.query(
+            "select distinct basis from main.fct_customer_retention where period_grain = ?", [grain])
+        assert {b for (b,) in bases} == {"orders", "subscriptions"}
+        for mart in ("fct_revenue_retention", "fct_order_metrics"):
+            (count,) = demo_warehouse.query(f"select count(*) from main.{mart} where period_grain = ?", [grain])[0]
+            assert count > 0, (mart, grain)
+    months = demo_warehouse.query(
+        "select period_start from main.fct_order_metrics where period_grain = 'month' order by 1")
+    assert months[0][0].isoformat() == "2023-01-01" and len(months) == 24, "spine from first activity, no holes"
+    (customers,) = demo_warehouse.query("select count(*) from main.dim_customers")[0]
+    assert customers > 300
+
+
+def test_demo_rejects_each_planted_unusable_row_with_a_reason(demo_warehouse):
+    reasons = demo_warehouse.query(
+        "select source_table, reason from main.rejected_rows order by 1, 2")
+    assert reasons == [
+        ("orders", "currency without exchange rate"),
+        ("orders", "missing customer_id"),
+        ("orders", "missing ordered_at"),
+        ("orders", "negative amount"),
+        ("orders", "refunded_amount exceeds amount"),
+        ("orders", "unknown status"),
+        ("subscriptions", "ended_at not after started_at"),
+        ("subscriptions", "missing customer_id"),
+        ("subscriptions", "negative amount"),
+        ("subscriptions", "unknown billing_interval"),
+    ]
+
+
+def test_no_email_address_is_published(demo_warehouse):
+    for schema_table in demo_warehouse.relations():
+        schema, table = schema_table.split(".")
+        if schema == "raw":
+            continue
+        columns = demo_warehouse.query(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, table])
+        assert "email" not in {c for (c,) in columns}, schema_table
+
+
+ORDERS = [
+    ("a1", "alice", datetime(2024, 1, 5, 10), "Completed", Decimal("100.00"), "USD", None),
+    ("a2", "alice", datetime(2024, 2, 1, 0), " completed ", Decimal("50.00"), "usd", Decimal("10.00")),
+    ("b1", "bob", datetime(2024, 1, 20, 9), "COMPLETED", Decimal("30.00"), "USD", None),
+    ("b1", "bob", datetime(2024, 1, 20, 9), "COMPLETED", Decimal("30.00"), "USD", None),
+    ("b2", "bob", datetime(2024, 2, 10, 9), "refunded", Decimal("30.00"), "USD", Decimal("30.00")),
+    ("x1", None, datetime(2024, 2, 10, 9), "completed", Decimal("5.00"), "USD", None),
+]
+SUBSCRIPTIONS = [
+    ("s1", "carol", "pro", datetime(2024, 1, 1), datetime(2024, 2, 1), "month", Decimal("10.00"), None, "USD"),
+    ("s1", "carol", "pro", datetime(2024, 2, 1), None, "month", Decimal("20.00"), 2, "USD"),
+]
+
+
+def test_raw_schema_var_builds_the_marts_from_other_tables(warehouse):
+    warehouse.load_raw("acme_raw", "orders", ORDERS)
+    warehouse.load_raw("acme_raw", "subscriptions", SUBSCRIPTIONS)
+    run = warehouse.dbt(*BUILD_MODELS, vars={"raw_schema": "acme_raw"})
+    assert run.success, run.text
+    assert not any(r.startswith("raw.") for r in warehouse.relations()), "demo seeds must not load"
+    metrics = warehouse.query(
+        "select period_start, orders, ordering_customers, revenue, returning_customers "
+        "from main.fct_order_metrics where period_grain = 'month' order by period_start")
+    assert [(str(p), o, c, float(r), ret) for p, o, c, r, ret in metrics] == [
+        ("2024-01-01", 2, 2, 130.0, 0),
+        ("2024-02-01", 1, 1, 40.0, 1),
+    ]
+    revenue = warehouse.query(
+        "select period_start, mrr_at_start, mrr_at_end, new_mrr, expansion_mrr "
+        "from main.fct_revenue_retention where period_grain = 'month' order by period_start")
+    assert [(str(p), float(a), float(b), float(n), float(e)) for p, a, b, n, e in revenue] == [
+        ("2024-01-01", 0.0, 10.0, 10.0, 0.0),
+        ("2024-02-01", 10.0, 40.0, 0.0, 30.0),
+    ]
+    (rejected,) = warehouse.query("select count(*) from main.rejected_rows")[0]
+    assert rejected == 1
+
+
+def test_absent_optional_sources_give_empty_marts_not_errors(warehouse):
+    warehouse.load_raw("shop_only", "orders", ORDERS)
+    run = warehouse.dbt(*BUILD_MODELS, vars={"raw_schema": "shop_only"})
+    assert run.success, run.text
+    assert warehouse.query("select count(*) from main.fct_revenue_retention") == [(0,)]
+    bases = warehouse.query("select distinct basis from main.fct_customer_retention")
+    assert bases == [("orders",)]
+    assert warehouse.query("select count(*) from main.dim_customers") == [(2,)]
+
+
+def test_empty_optional_sources_give_empty_marts(warehouse):
+    warehouse.load_raw("sparse", "orders", ORDERS)
+    warehouse.load_raw("sparse", "subscriptions", [])
+    warehouse.load_raw("sparse", "customers", [])
+    run = warehouse.dbt(*BUILD_MODELS, vars={"raw_schema": "sparse"})
+    assert run.success, run.text
+    assert warehouse.query("select count(*) from main.fct_revenue_retention") == [(0,)]
+
+
+def test_missing_orders_table_fails_and_says_what_to_set(warehouse):
+    warehouse.load_raw("nothing_here", "subscriptions", SUBSCRIPTIONS)
+    run = warehouse.dbt("run", "--select", "base_shop__orders", vars={"raw_schema": "nothing_here"})
+    assert not run.success
+    assert "does not exist" in run.text and "raw_schema" in run.text
+
+
+@pytest.mark.parametrize(
+    ("vars", "expected"),
+    [
+        ({"period_grains": ["month", "week"]}, "var period_grains has 'week'"),
+        ({"exchange_rates": {"EUR": -1}}, "rates must be numbers above zero"),
+        ({"as_of_date": "yesterday"}, "var as_of_date must be a date written YYYY-MM-DD"),
+        ({"orders_activity_window_days": 0}, "var orders_activity_window_days must be a whole number"),
+        ({"reporting_timezone": "Mars/Olympus"}, "is not an IANA time zone name"),
+        ({"reporting_currency": "DOLLARS"}, "var reporting_currency must be a three-letter"),
+    ],
+)
+def test_configuration_mistakes_fail_with_a_message_naming_the_fix(warehouse, vars, expected):
+    warehouse.load_raw("raw_cfg", "orders", ORDERS)
+    run = warehouse.dbt("compile", vars={"raw_schema": "raw_cfg", **vars})
+    assert not run.success
+    assert expected in run.text, run.text
