@@ -1,0 +1,132 @@
+"""Hypothesis strategies for raw histories of the spec's shape: customers,
+orders and subscription price periods, timestamps on and off period
+boundaries, duplicates, refunds, trials, gaps and comebacks, every billing
+interval, quantities, and a share of unusable rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+FIRST_DAY = datetime(2023, 11, 1)
+SPAN_DAYS = 480  # to early 2025: month, quarter and year boundaries all occur
+CUSTOMERS = ["c1", "c2", "c3", "c4", "c5", "c6", " c2 "]  # " c2 " is c2 once trimmed
+
+BOUNDARIES = [datetime(2023, 11, 1)]
+for months in range(1, 17):
+    index = 2023 * 12 + 10 + months
+    BOUNDARIES.append(datetime(index // 12, index % 12 + 1, 1))
+
+instants = st.one_of(
+    st.sampled_from(BOUNDARIES),  # exactly on a period's first instant
+    st.builds(lambda s: FIRST_DAY + timedelta(seconds=s), st.integers(0, SPAN_DAYS * 86400)),
+    st.builds(lambda b, s: b - timedelta(seconds=s), st.sampled_from(BOUNDARIES[1:]), st.integers(1, 3)),
+)
+
+money = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("500.00"), places=2)
+
+statuses = st.sampled_from(
+    ["completed", "completed", "completed", "Completed", " COMPLETED ", "refunded", "cancelled",
+     "pending", "Pending ", "shipped", None]
+)
+currencies = st.sampled_from(["USD", "USD", "USD", "usd ", "EUR", "GBP", None])
+customer_ids = st.sampled_from(CUSTOMERS + [None])
+
+
+@st.composite
+def order_rows(draw):
+    amount = draw(st.one_of(money, money, money, st.just(Decimal("-5.00")), st.none()))
+    refund_kind = draw(st.sampled_from(["none", "none", "none", "partial", "full", "too_much"]))
+    refunded = None
+    if amount is not None and amount >= 0:
+        if refund_kind == "partial":
+            refunded = (amount * Decimal("0.25")).quantize(Decimal("0.01"))
+        elif refund_kind == "full":
+            refunded = amount
+        elif refund_kind == "too_much":
+            refunded = amount + Decimal("1.00")
+    return {
+        "customer_id": draw(customer_ids),
+        "ordered_at": draw(st.one_of(instants, instants, instants, instants, instants, instants, st.none())),
+        "status": draw(statuses),
+        "amount": amount,
+        "currency": draw(currencies),
+        "refunded_amount": refunded,
+    }
+
+
+@st.composite
+def subscription_rows(draw, subscription_id: str):
+    """One subscription: consecutive price periods (upgrades, downgrades, seat
+    changes), maybe a zero-price trial first, maybe cancelled, maybe running."""
+    customer_id = draw(st.sampled_from(CUSTOMERS))
+    interval = draw(st.sampled_from(["week", "month", "quarter", "year", "Month ", "fortnight"]))
+    start = draw(instants)
+    rows = []
+    periods = draw(st.integers(1, 4))
+    for index in range(periods):
+        trial = index == 0 and draw(st.booleans()) and periods > 1
+        if index == periods - 1 and draw(st.booleans()):
+            end = None
+        else:
+            end = draw(st.one_of(
+                st.builds(lambda d: start + timedelta(days=d), st.integers(1, 200)),
+                st.sampled_from([b for b in BOUNDARIES if b > start] or [start + timedelta(days=31)]),
+                st.just(start - timedelta(days=1)),  # unusable: ends before it starts
+            ))
+        rows.append({
+            "subscription_id": subscription_id,
+            "customer_id": customer_id if draw(st.integers(0, 20)) else None,
+            "plan_id": draw(st.sampled_from(["basic", "pro", None])),
+            "started_at": start,
+            "ended_at": end,
+            "billing_interval": interval,
+            "amount": Decimal("0.00") if trial else draw(st.one_of(money, st.just(Decimal("-1.00")))),
+            "quantity": draw(st.one_of(st.none(), st.integers(1, 5), st.just(0), st.just(-1))),
+            "currency": draw(st.sampled_from(["USD", "USD", "USD", "EUR", "GBP"])),
+        })
+        if end is None or end <= start:
+            break
+        start = end
+    return rows
+
+
+@st.composite
+def customer_rows(draw):
+    rows = []
+    for customer_id in draw(st.lists(st.sampled_from(CUSTOMERS + [None]), max_size=5)):
+        rows.append({
+            "customer_id": customer_id,
+            "created_at": draw(st.one_of(instants, st.none())),
+            "country": draw(st.sampled_from(["us", " DE", None])),
+            "acquisition_channel": draw(st.sampled_from(["Organic", "paid_search ", None])),
+            "email": draw(st.sampled_from(["A@Example.com ", "b@example.com", None])),
+        })
+    return rows
+
+
+@st.composite
+def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
+    """A raw history: {table: rows, or None for an absent table}."""
+    orders = draw(st.lists(order_rows(), max_size=max_orders))
+    for index, row in enumerate(orders):
+        # ids are unique, except now and then an id reused on another row (a conflict)
+        reuse = index > 0 and draw(st.integers(0, 30)) == 0
+        row["order_id"] = f"o{draw(st.integers(0, index - 1)) if reuse else index}"
+    subscriptions = []
+    for index in range(draw(st.integers(0, max_subscriptions))):
+        subscriptions += draw(subscription_rows(f"s{index}"))
+    customers = draw(customer_rows())
+    # exact duplicates of some rows
+    for rows in (orders, subscriptions, customers):
+        if rows:
+            for position in draw(st.lists(st.integers(0, len(rows) - 1), max_size=3)):
+                rows.append(dict(rows[position]))
+    return {
+        "orders": orders,
+        "subscriptions": draw(st.sampled_from([subscriptions, subscriptions, subscriptions, None])),
+        "customers": draw(st.sampled_from([customers, None])),
+    }
+
