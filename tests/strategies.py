@@ -113,7 +113,7 @@ def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
     orders = draw(st.lists(order_rows(), max_size=max_orders))
     for index, row in enumerate(orders):
         # ids are unique, except now and then an id reused on another row (a conflict)
-        reuse = index > 0 and draw(st.integers(0, 30)) == 0
+        reuse = index > 0 and draw(st.integers(0, 8)) == 0
         row["order_id"] = f"o{draw(st.integers(0, index - 1)) if reuse else index}"
     subscriptions = []
     for index in range(draw(st.integers(0, max_subscriptions))):
