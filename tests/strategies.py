@@ -23,6 +23,8 @@ instants = st.one_of(
     st.sampled_from(BOUNDARIES),  # exactly on a period's first instant
     st.builds(lambda s: FIRST_DAY + timedelta(seconds=s), st.integers(0, SPAN_DAYS * 86400)),
     st.builds(lambda b, s: b - timedelta(seconds=s), st.sampled_from(BOUNDARIES[1:]), st.integers(1, 3)),
+    # midnight in New York (UTC-5, or UTC-4 in summer), where that variant cuts its periods
+    st.builds(lambda b, h: b + timedelta(hours=h), st.sampled_from(BOUNDARIES), st.sampled_from([4, 5])),
 )
 
 money = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("500.00"), places=2)

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 ORDER_COLUMNS = ("order_id", "customer_id", "ordered_at", "status", "amount", "currency", "refunded_amount")
 SUBSCRIPTION_COLUMNS = (
@@ -59,18 +60,21 @@ def clean_text(value: Any) -> str | None:
 class Order:
     order_id: str
     customer_id: str
-    ordered_at: datetime
+    ordered_at: datetime  # UTC
     status: str
     revenue: Decimal
+    ordered_local: datetime | None = None  # in the reporting time zone
 
 
 @dataclass
 class PricePeriod:
     subscription_id: str
     customer_id: str
-    started_at: datetime
+    started_at: datetime  # UTC
     ended_at: datetime | None
     mrr: Decimal
+    started_local: datetime | None = None  # in the reporting time zone
+    ended_local: datetime | None = None
 
 
 @dataclass
@@ -277,14 +281,27 @@ def instant(day: date) -> datetime:
 class Reference:
     def __init__(self, raw: Mapping[str, list[Mapping[str, Any]]], *, grains=("month", "quarter", "year"),
                  as_of_date: date | None = None, orders_activity_window_days: int | None = None,
-                 reporting_currency: str = "USD", exchange_rates: Mapping[str, Any] | None = None):
+                 reporting_currency: str = "USD", exchange_rates: Mapping[str, Any] | None = None,
+                 reporting_timezone: str = "UTC"):
         self.grains = grains
         self.window_days = orders_activity_window_days
         self.staged = stage(raw, reporting_currency, exchange_rates or {})
+        # §2 "Periods are calendar periods in the reporting time zone (UTC unless the user sets one)."
+        zone = ZoneInfo(reporting_timezone)
+
+        def local(utc: datetime | None) -> datetime | None:
+            if utc is None:
+                return None
+            return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+
+        for order in self.staged.orders:
+            order.ordered_local = local(order.ordered_at)
+        for row in self.staged.subscriptions:
+            row.started_local, row.ended_local = local(row.started_at), local(row.ended_at)
         # §2 "Periods run from the one holding the first activity in the data to the one holding
         # the as-of date, which is the latest order or subscription start in the data unless the
         # user sets as_of_date". Activity: any usable order (any status) or price period start.
-        activity = [o.ordered_at for o in self.staged.orders] + [s.started_at for s in self.staged.subscriptions]
+        activity = [o.ordered_local for o in self.staged.orders] + [s.started_local for s in self.staged.subscriptions]
         self.first_activity = min(activity).date() if activity else None
         self.as_of_date = as_of_date or (max(activity).date() if activity else None)
         if self.first_activity is None or self.first_activity > self.as_of_date:
@@ -305,9 +322,9 @@ class Reference:
                 self.periods[grain] = periods
         known = self.as_of_at or datetime.min
         # §4 "An order counts when its normalised status is completed"
-        self.counted_orders = [o for o in self.staged.orders if o.status == "completed" and o.ordered_at < known]
+        self.counted_orders = [o for o in self.staged.orders if o.status == "completed" and o.ordered_local < known]
         # §3 "Free plans and zero-price trials do not make a paying customer."
-        self.paying_rows = [s for s in self.staged.subscriptions if s.mrr > 0 and s.started_at < known]
+        self.paying_rows = [s for s in self.staged.subscriptions if s.mrr > 0 and s.started_local < known]
         self.customer_ids = sorted(
             {o.customer_id for o in self.staged.orders}
             | {s.customer_id for s in self.staged.subscriptions}
@@ -330,13 +347,13 @@ class Reference:
     def is_order_customer(self, customer_id: str, grain: str, t: datetime) -> bool:
         """§3 "a customer who has at least one counted order in the window [t − W, t)\""""
         low = self.window_start(grain, t)
-        return any(low <= o.ordered_at < t for o in self.orders_by_customer.get(customer_id, ()))
+        return any(low <= o.ordered_local < t for o in self.orders_by_customer.get(customer_id, ()))
 
     def mrr(self, customer_id: str, t: datetime) -> Decimal:
         """§4 "A customer's MRR at t is the sum over their rows running in the last moment before t"
         — §3 "started_at < t and ended_at null or >= t\""""
         return sum((r.mrr for r in self.rows_by_customer.get(customer_id, ())
-                    if r.started_at < t and (r.ended_at is None or r.ended_at >= t)), Decimal(0))
+                    if r.started_local < t and (r.ended_local is None or r.ended_local >= t)), Decimal(0))
 
     def is_subscription_customer(self, customer_id: str, t: datetime) -> bool:
         """§3 "a customer with a paying subscription row running in the last moment before t: MRR above zero\""""
@@ -345,9 +362,9 @@ class Reference:
     def first_activity_of(self, basis: str, customer_id: str) -> datetime | None:
         """§3 "their first ever activity on that basis (first counted order, or first paying subscription start)\""""
         if basis == "orders":
-            times = [o.ordered_at for o in self.orders_by_customer.get(customer_id, ())]
+            times = [o.ordered_local for o in self.orders_by_customer.get(customer_id, ())]
         else:
-            times = [r.started_at for r in self.rows_by_customer.get(customer_id, ())]
+            times = [r.started_local for r in self.rows_by_customer.get(customer_id, ())]
         return min(times) if times else None
 
     def is_new(self, basis: str, customer_id: str, period: Period) -> bool:
@@ -446,7 +463,7 @@ class Reference:
         for grain in self.grains:
             previous_revenue = None
             for period in self.periods[grain]:
-                in_period = [o for o in self.counted_orders if period.start_at <= o.ordered_at < period.end_at]
+                in_period = [o for o in self.counted_orders if period.start_at <= o.ordered_local < period.end_at]
                 per_customer: dict[str, int] = defaultdict(int)
                 for order in in_period:
                     per_customer[order.customer_id] += 1
@@ -454,7 +471,7 @@ class Reference:
                 orders, customers = len(in_period), len(per_customer)
                 repeat = sum(1 for n in per_customer.values() if n >= 2)
                 returning = sum(1 for c in per_customer
-                                if any(o.ordered_at < period.start_at for o in self.orders_by_customer[c]))
+                                if any(o.ordered_local < period.start_at for o in self.orders_by_customer[c]))
                 rows.append({
                     "period_grain": grain, "period_start": period.start, "period_end": period.end,
                     "is_complete_period": not (period.start <= self.as_of_date < period.next_start),
