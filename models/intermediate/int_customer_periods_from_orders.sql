@@ -103,19 +103,7 @@ customers_at_end as (
 customers_at_start as (
 
     -- the start of P is the end of the period before it
-    select
-        periods.period_grain,
-        periods.period_start,
-        customers_at_end.customer_id
-    from customers_at_end
-    inner join periods as previous_periods
-        on
-            customers_at_end.period_grain = previous_periods.period_grain
-            and customers_at_end.period_start = previous_periods.period_start
-    inner join periods
-        on
-            previous_periods.period_grain = periods.period_grain
-            and previous_periods.next_period_start = periods.period_start
+    {{ retention.values_at_boundary('customers_at_end', 'periods', 'period_start', ['customer_id']) }}
 
 ),
 

@@ -60,39 +60,15 @@ mrr_at_period_end as (
 mrr_at_period_start as (
 
     -- the start of P is the end of the period before it
-    select
-        periods.period_grain,
-        periods.period_start,
-        mrr_at_period_end.customer_id,
-        mrr_at_period_end.mrr
-    from mrr_at_period_end
-    inner join periods as previous_periods
-        on
-            mrr_at_period_end.period_grain = previous_periods.period_grain
-            and mrr_at_period_end.period_start = previous_periods.period_start
-    inner join periods
-        on
-            previous_periods.period_grain = periods.period_grain
-            and previous_periods.next_period_start = periods.period_start
+    {{ retention.values_at_boundary('mrr_at_period_end', 'periods', 'period_start', ['customer_id', 'mrr']) }}
 
 ),
 
 mrr_12_months_before_end as (
 
-    select
-        periods.period_grain,
-        periods.period_start,
-        mrr_at_period_end.customer_id,
-        mrr_at_period_end.mrr
-    from mrr_at_period_end
-    inner join periods as earlier_periods
-        on
-            mrr_at_period_end.period_grain = earlier_periods.period_grain
-            and mrr_at_period_end.period_start = earlier_periods.period_start
-    inner join periods
-        on
-            earlier_periods.period_grain = periods.period_grain
-            and earlier_periods.next_period_start = periods.end_12_months_earlier
+    {{ retention.values_at_boundary(
+        'mrr_at_period_end', 'periods', 'end_12_months_earlier', ['customer_id', 'mrr']
+    ) }}
 
 ),
 
