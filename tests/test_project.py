@@ -3,9 +3,10 @@ absent optional sources, and configuration mistakes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
+import duckdb
 import pytest
 
 MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers")
@@ -135,3 +136,22 @@ def test_configuration_mistakes_fail_with_a_message_naming_the_fix(warehouse, va
     run = warehouse.dbt("compile", vars={"raw_schema": "raw_cfg", **vars})
     assert not run.success
     assert expected in run.text, run.text
+
+
+def test_timestamptz_sources_are_read_as_utc(warehouse):
+    """Raw timestamps may be timestamptz: an order at 23:30 on 31 January in New York is
+    04:30 UTC on 1 February, so it belongs to February (periods are UTC by default)."""
+    columns = [("order_id", "varchar"), ("customer_id", "varchar"), ("ordered_at", "timestamptz"),
+               ("status", "varchar"), ("amount", "decimal(18,2)"), ("currency", "varchar"),
+               ("refunded_amount", "decimal(18,2)")]
+    warehouse.load_raw("tz_raw", "orders", [], columns=columns)
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("insert into tz_raw.orders values "
+                    "('o1', 'a', timestamptz '2024-01-31 23:30:00-05:00', 'completed', 10, 'USD', null), "
+                    "('o2', 'a', timestamptz '2024-01-10 12:00:00+00:00', 'completed', 10, 'USD', null)")
+    run = warehouse.dbt(*BUILD_MODELS, vars={"raw_schema": "tz_raw"})
+    assert run.success, run.text
+    assert warehouse.query(
+        "select period_start, orders from main.fct_order_metrics where period_grain = 'month' order by 1"
+    ) == [(date(2024, 1, 1), 1), (date(2024, 2, 1), 1)]
+    assert warehouse.query("select last_order_at from main.dim_customers") == [(datetime(2024, 2, 1, 4, 30),)]

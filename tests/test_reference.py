@@ -115,6 +115,9 @@ def test_generated_histories_match_the_reference(compiled, variant, raw):
     built = compiled[variant].run(raw)
     try:
         assert_matches_reference(built.marts(), reference_marts(raw, variant))
+        expected_rejects = Reference({t: rows or [] for t, rows in raw.items()}, exchange_rates=RATES).staged.rejected
+        actual_rejects = [(r["source_table"], r["source_key"], r["reason"]) for r in built.rows("rejected_rows")]
+        assert sorted(actual_rejects, key=str) == sorted(expected_rejects, key=str)
     finally:
         built.close()
 
