@@ -61,17 +61,52 @@
 {% endmacro %}
 
 
-{% macro as_of_date() %}
-    {%- set value = var('as_of_date', none) -%}
+{% macro date_var(name, meaning_of_null) %}
+    {#- A var holding a date written YYYY-MM-DD, or none. -#}
+    {%- set value = var(name, none) -%}
     {%- if value is none or value == '' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set text = value | string -%}
-    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-        {{ exceptions.raise_compiler_error("var as_of_date must be a date written YYYY-MM-DD (or null for the latest activity in the data); got '" ~ text ~ "'.") }}
+    {%- set valid = modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+    {%- if valid -%}
+        {%- set year, month, day = text.split('-') | map('int') -%}
+        {%- set valid = 1 <= month <= 12 and 1 <= day <= 31 -%}
     {%- endif -%}
-    {%- set parsed = modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
+    {%- if not valid -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a date written YYYY-MM-DD (or null for " ~ meaning_of_null ~ "); got '" ~ text ~ "'.") }}
+    {%- endif -%}
     {{ return(text) }}
+{% endmacro %}
+
+
+{% macro as_of_date() %}
+    {{ return(retention.date_var('as_of_date', 'the latest activity in the data')) }}
+{% endmacro %}
+
+
+{% macro clv_calibration_end() %}
+    {{ return(retention.date_var('clv_calibration_end', 'the as-of date')) }}
+{% endmacro %}
+
+
+{% macro clv_time_unit_days() %}
+    {#- Days in one unit of var clv_time_unit. -#}
+    {%- set units = {'day': 1, 'week': 7, 'month': 30.4375} -%}
+    {%- set unit = var('clv_time_unit', 'week') -%}
+    {%- if unit not in units -%}
+        {{ exceptions.raise_compiler_error("var clv_time_unit must be one of day, week, month; got '" ~ unit ~ "'.") }}
+    {%- endif -%}
+    {{ return(units[unit]) }}
+{% endmacro %}
+
+
+{% macro clv_horizon() %}
+    {%- set horizon = var('clv_horizon', 52) -%}
+    {%- if horizon is not number or horizon <= 0 -%}
+        {{ exceptions.raise_compiler_error("var clv_horizon must be a number of clv_time_unit units above zero, e.g. 52; got '" ~ horizon ~ "'.") }}
+    {%- endif -%}
+    {{ return(horizon) }}
 {% endmacro %}
 
 

@@ -1,0 +1,87 @@
+{#- One row per customer with a counted order on or before the CLV calibration
+    end: the frequency / recency / T / monetary summary the BG/NBD and
+    Gamma-Gamma models are fitted on. Orders on one day (reporting time zone)
+    make one purchase; time is measured in var clv_time_unit. -#}
+
+{%- set unit_days = retention.clv_time_unit_days() %}
+
+with
+
+reporting_window as (
+
+    select * from {{ ref('int_reporting_window') }}
+
+),
+
+calibration as (
+
+    select
+        {% if retention.clv_calibration_end() is not none -%}
+            cast('{{ retention.clv_calibration_end() }}' as date)
+        {%- else -%}
+            as_of_date
+        {%- endif %} as calibration_end_date
+    from reporting_window
+
+),
+
+purchase_days as (
+
+    select
+        orders.customer_id,
+        cast(orders.ordered_at_local as date) as purchase_date,
+        sum(orders.revenue) as spend
+    from {{ ref('stg_shop__orders') }} as orders
+    cross join calibration
+    where orders.is_counted and cast(orders.ordered_at_local as date) <= calibration.calibration_end_date
+    group by 1, 2
+
+),
+
+customer_span as (
+
+    select
+        customer_id,
+        min(purchase_date) as first_purchase_date,
+        max(purchase_date) as last_purchase_date,
+        count(*) as purchase_days
+    from purchase_days
+    group by 1
+
+),
+
+repeat_spend as (
+
+    -- monetary value: the mean spend of the repeat purchases (the first is left out)
+    select
+        purchase_days.customer_id,
+        avg(purchase_days.spend) as monetary_value
+    from purchase_days
+    inner join customer_span
+        on
+            purchase_days.customer_id = customer_span.customer_id
+            and purchase_days.purchase_date > customer_span.first_purchase_date
+    group by 1
+
+),
+
+final as (
+
+    select
+        customer_span.customer_id,
+        customer_span.first_purchase_date,
+        calibration.calibration_end_date,
+        customer_span.purchase_days - 1 as frequency,
+        cast({{ dbt.datediff('customer_span.first_purchase_date', 'customer_span.last_purchase_date', 'day') }}
+            as {{ retention.type_ratio() }}) / {{ unit_days }} as recency,
+        cast({{ dbt.datediff('customer_span.first_purchase_date', 'calibration.calibration_end_date', 'day') }}
+            as {{ retention.type_ratio() }}) / {{ unit_days }} as customer_age,
+        cast(coalesce(repeat_spend.monetary_value, 0) as {{ retention.type_ratio() }}) as monetary_value
+    from customer_span
+    cross join calibration
+    left join repeat_spend
+        on customer_span.customer_id = repeat_spend.customer_id
+
+)
+
+select * from final
