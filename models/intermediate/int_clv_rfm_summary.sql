@@ -19,7 +19,7 @@ calibration as (
         {% if retention.clv_calibration_end() is not none -%}
             cast('{{ retention.clv_calibration_end() }}' as date)
         {%- else -%}
-            as_of_date
+        as_of_date
         {%- endif %} as calibration_end_date
     from reporting_window
 
@@ -65,22 +65,35 @@ repeat_spend as (
 
 ),
 
-final as (
+spans_in_days as (
 
     select
         customer_span.customer_id,
         customer_span.first_purchase_date,
+        customer_span.purchase_days,
         calibration.calibration_end_date,
-        customer_span.purchase_days - 1 as frequency,
-        cast({{ dbt.datediff('customer_span.first_purchase_date', 'customer_span.last_purchase_date', 'day') }}
-            as {{ retention.type_ratio() }}) / {{ unit_days }} as recency,
-        cast({{ dbt.datediff('customer_span.first_purchase_date', 'calibration.calibration_end_date', 'day') }}
-            as {{ retention.type_ratio() }}) / {{ unit_days }} as customer_age,
-        cast(coalesce(repeat_spend.monetary_value, 0) as {{ retention.type_ratio() }}) as monetary_value
+        {{ dbt.datediff('customer_span.first_purchase_date', 'customer_span.last_purchase_date', 'day') }}
+            as recency_days,
+        {{ dbt.datediff('customer_span.first_purchase_date', 'calibration.calibration_end_date', 'day') }}
+            as age_days
     from customer_span
     cross join calibration
+
+),
+
+final as (
+
+    select
+        spans_in_days.customer_id,
+        spans_in_days.first_purchase_date,
+        spans_in_days.calibration_end_date,
+        spans_in_days.purchase_days - 1 as frequency,
+        cast(spans_in_days.recency_days as {{ retention.type_ratio() }}) / {{ unit_days }} as recency,
+        cast(spans_in_days.age_days as {{ retention.type_ratio() }}) / {{ unit_days }} as customer_age,
+        cast(coalesce(repeat_spend.monetary_value, 0) as {{ retention.type_ratio() }}) as monetary_value
+    from spans_in_days
     left join repeat_spend
-        on customer_span.customer_id = repeat_spend.customer_id
+        on spans_in_days.customer_id = repeat_spend.customer_id
 
 )
 
