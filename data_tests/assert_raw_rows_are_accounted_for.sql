@@ -4,6 +4,7 @@
     ('orders', 'shop', ['order_id', 'customer_id', 'ordered_at', 'status', 'amount', 'currency', 'refunded_amount'], 'stg_shop__orders'),
     ('subscriptions', 'billing', ['subscription_id', 'customer_id', 'plan_id', 'started_at', 'ended_at', 'billing_interval', 'amount', 'quantity', 'currency'], 'stg_billing__subscriptions'),
     ('customers', 'crm', ['customer_id', 'created_at', 'country', 'acquisition_channel', 'email'], 'stg_crm__customers'),
+    ('acquisition_costs', 'marketing', ['month', 'channel', 'spend'], 'stg_marketing__acquisition_costs'),
 ] %}
 
 with

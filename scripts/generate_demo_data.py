@@ -2,7 +2,8 @@
 """Deterministic generator of a shop + SaaS history for the retention project.
 
 The same --seed and --scale always give byte-identical files. The output has the
-shape of the raw sources in the metrics spec (orders, subscriptions, customers)
+shape of the raw sources in the metrics spec (orders, subscriptions, customers,
+and the optional acquisition_costs: month, channel, spend)
 and the mess real feeds have: repeat and one-off buyers, lapses and comebacks,
 weekly/monthly/quarterly/annual plans, seats, zero-price trials, upgrades and
 downgrades as new price periods, cancellations, partial and full refunds,
@@ -36,6 +37,8 @@ SUBSCRIPTION_COLUMNS = [
     "billing_interval", "amount", "quantity", "currency",
 ]
 CUSTOMER_COLUMNS = ["customer_id", "created_at", "country", "acquisition_channel", "email"]
+ACQUISITION_COST_COLUMNS = ["month", "channel", "spend"]
+PAID_CHANNELS = {"paid_search": 900.0, "social": 600.0, "referral": 250.0, "email": 120.0}
 
 COUNTRIES = ["US", "US", "US", "CA", "GB", "DE", "FR", "AU"]
 CHANNELS = ["organic", "paid_search", "social", "referral", "email"]
@@ -268,6 +271,22 @@ class Generator:
         self.subscriptions += [list(row) for row in self.subscriptions if rng.random() < 0.01]
 
 
+def acquisition_costs(seed: int, scale: float) -> list[list[str]]:
+    """Monthly marketing spend per paid channel (organic has none), from a
+    random stream of its own so the other files do not change with it."""
+    rng = random.Random(seed + 1)
+    rows = []
+    year, month = HISTORY_START.year, HISTORY_START.month
+    while datetime(year, month, 1) < HISTORY_END:
+        for channel, base in PAID_CHANNELS.items():
+            spend = base * scale * rng.uniform(0.6, 1.4)
+            rows.append([f"{year:04d}-{month:02d}-01", channel, f"{spend:.2f}"])
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    rows.append(["2024-05-01", "tv", "-50.00"])  # unusable: negative spend
+    rng.shuffle(rows)
+    return rows
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -290,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(args.out / "orders.csv", ORDER_COLUMNS, generator.orders)
     write_csv(args.out / "subscriptions.csv", SUBSCRIPTION_COLUMNS, generator.subscriptions)
     write_csv(args.out / "customers.csv", CUSTOMER_COLUMNS, generator.customers)
+    write_csv(args.out / "acquisition_costs.csv", ACQUISITION_COST_COLUMNS, acquisition_costs(args.seed, args.scale))
     print(
         f"wrote {len(generator.orders)} orders, {len(generator.subscriptions)} subscription rows, "
         f"{len(generator.customers)} customers to {args.out}",

@@ -30,6 +30,7 @@ RAW_COLUMNS = {
         ("customer_id", "varchar"), ("created_at", "timestamp"), ("country", "varchar"),
         ("acquisition_channel", "varchar"), ("email", "varchar"),
     ],
+    "acquisition_costs": [("month", "date"), ("channel", "varchar"), ("spend", "decimal(18,2)")],
 }
 
 

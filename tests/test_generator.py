@@ -26,7 +26,7 @@ def read(path: Path) -> list[dict[str, str]]:
 def test_same_seed_gives_identical_files_and_matches_committed_seeds(tmp_path):
     generate(tmp_path / "a", "--seed", "42")
     generate(tmp_path / "b", "--seed", "42")
-    for name in ("orders.csv", "subscriptions.csv", "customers.csv"):
+    for name in ("orders.csv", "subscriptions.csv", "customers.csv", "acquisition_costs.csv"):
         first = (tmp_path / "a" / name).read_bytes()
         assert first == (tmp_path / "b" / name).read_bytes()
         assert first == (SEEDS / name).read_bytes(), f"seeds/raw/{name} is not the generator's output"

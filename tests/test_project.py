@@ -32,6 +32,7 @@ def test_demo_rejects_each_planted_unusable_row_with_a_reason(demo_warehouse):
     reasons = demo_warehouse.query(
         "select source_table, reason from main.rejected_rows order by 1, 2")
     assert reasons == [
+        ("acquisition_costs", "negative spend"),
         ("orders", "currency without exchange rate"),
         ("orders", "missing customer_id"),
         ("orders", "missing ordered_at"),

@@ -24,6 +24,8 @@
             ('customer_id', dbt.type_string()), ('created_at', dbt.type_timestamp()),
             ('country', dbt.type_string()), ('acquisition_channel', dbt.type_string()),
             ('email', dbt.type_string())],
+        'acquisition_costs': [
+            ('month', 'date'), ('channel', dbt.type_string()), ('spend', retention.type_money())],
     } -%}
     {{ return(columns[table_name]) }}
 {% endmacro %}

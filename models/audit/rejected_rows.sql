@@ -42,6 +42,19 @@ customers as (
 
 ),
 
+acquisition_costs as (
+
+    select
+        'acquisition_costs' as source_table,
+        coalesce(cast(cost_month as {{ dbt.type_string() }}), '') || '@' || coalesce(channel, '') as source_key,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        rejection_reason as reason,
+        raw_row
+    from {{ ref('base_marketing__acquisition_costs') }}
+    where rejection_reason is not null
+
+),
+
 final as (
 
     select * from orders
@@ -49,6 +62,8 @@ final as (
     select * from subscriptions
     union all
     select * from customers
+    union all
+    select * from acquisition_costs
 
 )
 

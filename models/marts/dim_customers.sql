@@ -52,6 +52,18 @@ order_totals as (
 
 ),
 
+purchase_gaps as (
+
+    select
+        customer_id,
+        avg(days_since_previous_order) as mean_days_between_orders,
+        {{ retention.median('days_since_previous_order') }} as median_days_between_orders
+    from {{ ref('int_counted_orders_sequenced') }}
+    where days_since_previous_order is not null
+    group by customer_id
+
+),
+
 subscription_totals as (
 
     select
@@ -89,6 +101,10 @@ final as (
         {{ retention.average_order_value('order_totals.lifetime_revenue', 'order_totals.order_count') }}
             as average_order_value,
         cast(coalesce(order_totals.order_count, 0) >= 2 as {{ dbt.type_boolean() }}) as is_repeat_customer,
+        cast(purchase_gaps.mean_days_between_orders as {{ retention.type_ratio() }}) as mean_days_between_orders,
+        cast(
+            purchase_gaps.median_days_between_orders as {{ retention.type_ratio() }}
+        ) as median_days_between_orders,
         cast(
             subscription_totals.first_paying_subscription_at as {{ dbt.type_timestamp() }}
         ) as first_paying_subscription_at,
@@ -99,6 +115,8 @@ final as (
         on known_customers.customer_id = crm_customers.customer_id
     left join order_totals
         on known_customers.customer_id = order_totals.customer_id
+    left join purchase_gaps
+        on known_customers.customer_id = purchase_gaps.customer_id
     left join subscription_totals
         on known_customers.customer_id = subscription_totals.customer_id
 

@@ -32,7 +32,38 @@ aggregated as (
         -- an ordering customer who is not new had a counted order before P
         sum(case when not is_new_customer then 1 else 0 end) as returning_customers
     from ordering_customers
-    group by period_grain, period_start
+    group by 1, 2
+
+),
+
+grains as (
+
+    select distinct period_grain from periods
+
+),
+
+purchase_gaps as (
+
+    -- each gap between consecutive counted orders belongs to the period of the later order
+    select
+        grains.period_grain,
+        {{ retention.period_start_for_grain('grains.period_grain', 'sequenced.ordered_at_local') }} as period_start,
+        sequenced.days_since_previous_order
+    from {{ ref('int_counted_orders_sequenced') }} as sequenced
+    cross join grains
+    where sequenced.days_since_previous_order is not null
+
+),
+
+gaps_by_period as (
+
+    select
+        period_grain,
+        period_start,
+        avg(days_since_previous_order) as average_days_between_purchases,
+        {{ retention.median('days_since_previous_order') }} as median_days_between_purchases
+    from purchase_gaps
+    group by 1, 2
 
 ),
 
@@ -47,13 +78,19 @@ filled as (
         coalesce(aggregated.ordering_customers, 0) as ordering_customers,
         coalesce(aggregated.revenue, 0) as revenue,
         coalesce(aggregated.repeat_customers, 0) as repeat_customers,
-        coalesce(aggregated.returning_customers, 0) as returning_customers
+        coalesce(aggregated.returning_customers, 0) as returning_customers,
+        gaps_by_period.average_days_between_purchases,
+        gaps_by_period.median_days_between_purchases
     from periods
     cross join source_presence
     left join aggregated
         on
             periods.period_grain = aggregated.period_grain
             and periods.period_start = aggregated.period_start
+    left join gaps_by_period
+        on
+            periods.period_grain = gaps_by_period.period_grain
+            and periods.period_start = gaps_by_period.period_start
 
 ),
 
@@ -83,7 +120,9 @@ final as (
         {{ retention.repeat_customer_rate('repeat_customers', 'ordering_customers') }} as repeat_customer_rate,
         cast(returning_customers as {{ dbt.type_bigint() }}) as returning_customers,
         cast(previous_revenue as {{ retention.type_money() }}) as previous_period_revenue,
-        {{ retention.growth_rate('revenue', 'previous_revenue') }} as revenue_growth_rate
+        {{ retention.growth_rate('revenue', 'previous_revenue') }} as revenue_growth_rate,
+        cast(average_days_between_purchases as {{ retention.type_ratio() }}) as average_days_between_purchases,
+        cast(median_days_between_purchases as {{ retention.type_ratio() }}) as median_days_between_purchases
     from with_previous
 
 )
