@@ -12,6 +12,10 @@ KEYS = {
     "fct_revenue_retention": ("period_grain", "period_start"),
     "fct_order_metrics": ("period_grain", "period_start"),
     "dim_customers": ("customer_id",),
+    "fct_purchase_sequence": ("sequence_type", "sequence_number"),
+    "fct_cohort_retention": ("basis", "period_grain", "cohort_period_start", "periods_since_first"),
+    "fct_historical_clv": ("period_grain", "period_start"),
+    "fct_acquisition_clv": ("acquisition_month", "acquisition_channel"),
 }
 
 

@@ -18,7 +18,8 @@ import duckdb
 
 from tests.dbt_harness import RAW_COLUMNS, Warehouse
 
-MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers")
+MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers",
+         "fct_purchase_sequence", "fct_cohort_retention", "fct_historical_clv", "fct_acquisition_clv")
 
 
 class CompiledProject:
@@ -32,7 +33,7 @@ class CompiledProject:
         manifest = json.loads((workdir / "target" / "manifest.json").read_text())
         models = {
             unique_id: node for unique_id, node in manifest["nodes"].items()
-            if node["resource_type"] == "model" and "formula_check" not in node["tags"]
+            if node["resource_type"] == "model" and node["language"] == "sql" and "formula_check" not in node["tags"]
         }
         self.database = next(iter(models.values()))["database"]
         self.order: list[dict[str, Any]] = []

@@ -110,6 +110,19 @@ def customer_rows(draw):
 
 
 @st.composite
+def acquisition_cost_rows(draw):
+    rows = []
+    for _ in range(draw(st.integers(0, 6))):
+        day = draw(st.one_of(instants, st.none()))
+        rows.append({
+            "month": None if day is None else day.date(),
+            "channel": draw(st.sampled_from(["paid_search", "Organic ", "social", None])),
+            "spend": draw(st.one_of(money, st.just(Decimal("-10.00")), st.none())),
+        })
+    return rows
+
+
+@st.composite
 def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
     """A raw history: {table: rows, or None for an absent table}."""
     orders = draw(st.lists(order_rows(), max_size=max_orders))
@@ -121,8 +134,9 @@ def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
     for index in range(draw(st.integers(0, max_subscriptions))):
         subscriptions += draw(subscription_rows(f"s{index}"))
     customers = draw(customer_rows())
+    costs = draw(acquisition_cost_rows())
     # exact duplicates of some rows
-    for rows in (orders, subscriptions, customers):
+    for rows in (orders, subscriptions, customers, costs):
         if rows:
             for position in draw(st.lists(st.integers(0, len(rows) - 1), max_size=3)):
                 rows.append(dict(rows[position]))
@@ -130,5 +144,6 @@ def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
         "orders": orders,
         "subscriptions": draw(st.sampled_from([subscriptions, subscriptions, subscriptions, None])),
         "customers": draw(st.sampled_from([customers, None])),
+        "acquisition_costs": draw(st.sampled_from([costs, costs, None])),
     }
 

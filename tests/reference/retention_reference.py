@@ -11,6 +11,7 @@ spec is silent the project's documented decision is quoted instead (README,
 from __future__ import annotations
 
 import hashlib
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,6 +26,7 @@ SUBSCRIPTION_COLUMNS = (
     "billing_interval", "amount", "quantity", "currency",
 )
 CUSTOMER_COLUMNS = ("customer_id", "created_at", "country", "acquisition_channel", "email")
+ACQUISITION_COST_COLUMNS = ("month", "channel", "spend")
 
 MONEY_PLACES = Decimal("0.000001")  # project decision: money is stored as decimal(38, 6)
 GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -91,6 +93,7 @@ class Staged:
     orders: list[Order] = field(default_factory=list)
     subscriptions: list[PricePeriod] = field(default_factory=list)
     customers: list[Customer] = field(default_factory=list)
+    costs: list[tuple[date, str, Decimal]] = field(default_factory=list)  # (month, channel, spend)
     rejected: list[tuple[str, str, str]] = field(default_factory=list)  # (source_table, source_key, reason)
     duplicates: dict[str, int] = field(default_factory=dict)
 
@@ -236,6 +239,35 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
                 None if clean_text(row["email"]) is None
                 else hashlib.md5(clean_text(row["email"]).lower().encode()).hexdigest(),
             ))
+    # acquisition costs (issue: month, channel, spend) -------------------------------
+    raw_costs = raw.get("acquisition_costs", [])
+    costs = distinct_rows(raw_costs, ACQUISITION_COST_COLUMNS)
+    staged.duplicates["acquisition_costs"] = len(raw_costs) - len(costs)
+    normalised = []
+    for row in costs:
+        month = None if row["month"] is None else date(row["month"].year, row["month"].month, 1)
+        channel = (clean_text(row["channel"]) or "").lower() or None
+        normalised.append((month, channel, row["spend"]))
+    key_counts = defaultdict(int)
+    for month, channel, _ in normalised:
+        if month is not None and channel is not None:
+            key_counts[(month, channel)] += 1
+    for month, channel, spend in normalised:
+        reason = None
+        if month is None:
+            reason = "missing month"
+        elif channel is None:
+            reason = "missing channel"
+        elif key_counts[(month, channel)] > 1:
+            reason = "month and channel on rows with different values"
+        elif spend is None:
+            reason = "missing spend"
+        elif spend < 0:
+            reason = "negative spend"
+        if reason:
+            staged.rejected.append(("acquisition_costs", f"{month or ''}@{channel or ''}", reason))
+        else:
+            staged.costs.append((month, channel, spend))
     return staged
 
 
@@ -294,6 +326,8 @@ class Reference:
                 return None
             return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
 
+        self.local = local
+
         for order in self.staged.orders:
             order.ordered_local = local(order.ordered_at)
         for row in self.staged.subscriptions:
@@ -333,6 +367,10 @@ class Reference:
         self.orders_by_customer: dict[str, list[Order]] = defaultdict(list)
         for order in self.counted_orders:
             self.orders_by_customer[order.customer_id].append(order)
+        # Project decision: a customer's purchase sequence and the gaps in it follow elapsed (UTC)
+        # time, ties broken by order_id.
+        for orders in self.orders_by_customer.values():
+            orders.sort(key=lambda o: (o.ordered_at, o.order_id))
         self.rows_by_customer: dict[str, list[PricePeriod]] = defaultdict(list)
         for row in self.paying_rows:
             self.rows_by_customer[row.customer_id].append(row)
@@ -472,9 +510,14 @@ class Reference:
                 repeat = sum(1 for n in per_customer.values() if n >= 2)
                 returning = sum(1 for c in per_customer
                                 if any(o.ordered_local < period.start_at for o in self.orders_by_customer[c]))
+                # project decision: a gap between consecutive counted orders belongs to the later one's period
+                gaps = [gap for c in self.orders_by_customer for o, gap in self.gaps(c)
+                        if gap is not None and period.start_at <= o.ordered_local < period.end_at]
                 rows.append({
                     "period_grain": grain, "period_start": period.start, "period_end": period.end,
                     "is_complete_period": not (period.start <= self.as_of_date < period.next_start),
+                    "average_days_between_purchases": statistics.fmean(gaps) if gaps else None,
+                    "median_days_between_purchases": statistics.median(gaps) if gaps else None,
                     "orders": orders, "ordering_customers": customers, "revenue": revenue,
                     "average_order_value": ratio(revenue, orders),  # "revenue / orders"
                     "purchase_frequency": ratio(orders, customers),  # "orders / ordering_customers"
@@ -498,6 +541,7 @@ class Reference:
             crm = attributes.get(customer_id)
             revenue = sum((o.revenue for o in orders), Decimal(0))
             current = self.mrr(customer_id, self.as_of_at) if self.as_of_at else Decimal(0)
+            gaps = [gap for _, gap in self.gaps(customer_id) if gap is not None]
             rows.append({
                 "customer_id": customer_id,
                 "created_at": crm.created_at if crm else None,
@@ -510,16 +554,122 @@ class Reference:
                 "lifetime_revenue": revenue,
                 "average_order_value": ratio(revenue, len(orders)),
                 "is_repeat_customer": len(orders) >= 2,  # "two or more counted orders"
+                "mean_days_between_orders": statistics.fmean(gaps) if gaps else None,
+                "median_days_between_orders": statistics.median(gaps) if gaps else None,
                 "first_paying_subscription_at": min((r.started_at for r in paying), default=None),
                 "current_mrr": current,  # "(at the as-of instant)"
                 "is_active_subscriber": current > 0,
             })
         return rows
 
+    # Issue 4: loyalty over a customer's life ------------------------------------------
+    def gaps(self, customer_id: str) -> list[tuple[Order, float | None]]:
+        """Each counted order with the fractional days since the customer's previous one."""
+        orders = self.orders_by_customer.get(customer_id, [])
+        return [(o, None if i == 0 else (o.ordered_at - orders[i - 1].ordered_at).total_seconds() / 86400)
+                for i, o in enumerate(orders)]
+
+    def fct_purchase_sequence(self) -> list[dict[str, Any]]:
+        steps: dict[tuple[str, int], list[Order]] = defaultdict(list)
+        for orders in self.orders_by_customer.values():
+            first = orders[0].ordered_local
+            for number, order in enumerate(orders, start=1):
+                months = (order.ordered_local.year - first.year) * 12 + order.ordered_local.month - first.month
+                steps[("order_number", number)].append(order)
+                steps[("months_since_first_order", months)].append(order)
+        everyone = len(self.orders_by_customer)
+        rows = []
+        for (kind, number), orders in steps.items():
+            revenue = sum((o.revenue for o in orders), Decimal(0))
+            customers = len({o.customer_id for o in orders})
+            rows.append({"sequence_type": kind, "sequence_number": number, "orders": len(orders),
+                         "customers": customers, "revenue": revenue,
+                         "average_order_value": ratio(revenue, len(orders)),
+                         "revenue_per_customer": ratio(revenue, customers),
+                         "share_of_customers": ratio(customers, everyone)})
+        return rows
+
+    def fct_cohort_retention(self) -> list[dict[str, Any]]:
+        rows = []
+        for basis in ("orders", "subscriptions"):
+            for grain in self.grains:
+                periods = self.periods[grain]
+                for first_index, cohort_period in enumerate(periods):
+                    members = [c for c in self.customer_ids if self.is_new(basis, c, cohort_period)]
+                    if not members:
+                        continue
+                    cumulative, first_mrr = Decimal(0), None
+                    for index in range(first_index, len(periods)):
+                        period = periods[index]
+                        active = sum(1 for c in members if self.is_customer(basis, c, grain, period.end_at))
+                        row = {"basis": basis, "period_grain": grain, "cohort_period_start": cohort_period.start,
+                               "periods_since_first": index - first_index, "period_start": period.start,
+                               "period_end": period.end,
+                               "is_complete_period": not (period.start <= self.as_of_date < period.next_start),
+                               "cohort_customers": len(members), "active_customers": active,
+                               "retention_rate": ratio(active, len(members))}
+                        if basis == "orders":
+                            revenue = sum((o.revenue for c in members for o in self.orders_by_customer[c]
+                                           if period.start_at <= o.ordered_local < period.end_at), Decimal(0))
+                            cumulative += revenue
+                            row.update(revenue=revenue, cumulative_revenue_per_customer=ratio(cumulative, len(members)),
+                                       cohort_mrr=None, cohort_first_period_mrr=None, cohort_net_revenue_retention=None)
+                        else:
+                            mrr = sum((self.mrr(c, period.end_at) for c in members), Decimal(0))
+                            first_mrr = mrr if first_mrr is None else first_mrr
+                            row.update(revenue=None, cumulative_revenue_per_customer=None, cohort_mrr=mrr,
+                                       cohort_first_period_mrr=first_mrr,
+                                       cohort_net_revenue_retention=ratio(mrr, first_mrr))
+                        rows.append(row)
+        return rows
+
+    def fct_historical_clv(self, order_metrics, customer_retention) -> list[dict[str, Any]]:
+        churn = {(r["period_grain"], r["period_start"]): r["customer_churn_rate"]
+                 for r in customer_retention if r["basis"] == "orders"}
+        rows = []
+        for metrics in order_metrics:
+            rate = churn[(metrics["period_grain"], metrics["period_start"])]
+            aov, frequency = metrics["average_order_value"], metrics["purchase_frequency"]
+            rows.append({
+                "period_grain": metrics["period_grain"], "period_start": metrics["period_start"],
+                "period_end": metrics["period_end"], "is_complete_period": metrics["is_complete_period"],
+                "average_order_value": aov, "purchase_frequency": frequency, "customer_churn_rate": rate,
+                # issue 4: "AOV x purchase frequency x expected lifespan (1 / churn rate on the orders basis)"
+                "expected_lifespan_periods": None if not rate else 1 / rate,
+                "historical_clv": None if not rate or aov is None or frequency is None else aov * frequency / rate,
+            })
+        return rows
+
+    def fct_acquisition_clv(self, customers) -> list[dict[str, Any]]:
+        if not self.staged.costs:
+            return []
+        acquired: dict[tuple[date, str], list[Decimal]] = defaultdict(list)
+        for customer in customers:
+            if customer["first_order_at"] is not None:
+                first = self.local(customer["first_order_at"])
+                key = (date(first.year, first.month, 1), customer["acquisition_channel"] or "unknown")
+                acquired[key].append(customer["lifetime_revenue"])
+        spend = {(month, channel): amount for month, channel, amount in self.staged.costs}
+        rows = []
+        for key in set(acquired) | set(spend):
+            count, revenue = len(acquired.get(key, [])), sum(acquired.get(key, []), Decimal(0))
+            per_customer, cost = ratio(revenue, count), ratio(spend.get(key, Decimal(0)), count)
+            rows.append({"acquisition_month": key[0], "acquisition_channel": key[1], "acquired_customers": count,
+                         "revenue": revenue, "acquisition_spend": spend.get(key, Decimal(0)),
+                         "revenue_per_customer": per_customer, "acquisition_cost_per_customer": cost,
+                         # "revenue per customer minus acquisition cost per acquired customer by channel"
+                         "cost_based_clv": None if per_customer is None else per_customer - cost})
+        return rows
+
     def marts(self) -> dict[str, list[dict[str, Any]]]:
-        return {
+        marts = {
             "fct_customer_retention": self.fct_customer_retention(),
             "fct_revenue_retention": self.fct_revenue_retention(),
             "fct_order_metrics": self.fct_order_metrics(),
             "dim_customers": self.dim_customers(),
+            "fct_purchase_sequence": self.fct_purchase_sequence(),
+            "fct_cohort_retention": self.fct_cohort_retention(),
         }
+        marts["fct_historical_clv"] = self.fct_historical_clv(marts["fct_order_metrics"], marts["fct_customer_retention"])
+        marts["fct_acquisition_clv"] = self.fct_acquisition_clv(marts["dim_customers"])
+        return marts
