@@ -137,19 +137,32 @@ def build(compiled, raw):
         built.close()
 
 
-def canonical(marts):
-    return {name: sorted((tuple(sorted((k, str(v)) for k, v in row.items())) for row in rows))
-            for name, rows in marts.items()}
+def canonical(rows):
+    return sorted(tuple(sorted((k, str(v)) for k, v in row.items())) for row in rows)
+
+
+def assert_same_marts(after, before):
+    """Same rows and cells (counts exact, ratios to 1e-9, money to the cent: float averages
+    may differ in the last bits when rows arrive in another order)."""
+    found = []
+    for mart in MARTS:
+        assert len(after[mart]) == len(before[mart]), mart
+        found += differences(mart, after[mart], before[mart])
+    assert not found, "\n".join(found)
 
 
 @METAMORPHIC_SETTINGS
 @given(raw=histories(), seed=st.integers(0, 2**32 - 1))
 def test_shuffling_or_duplicating_raw_rows_changes_nothing(compiled, raw, seed):
-    baseline = canonical(build(compiled, raw))
+    baseline = build(compiled, raw)
     shuffled = {t: (random.Random(seed).sample(rows, len(rows)) if rows else rows) for t, rows in raw.items()}
-    assert canonical(build(compiled, shuffled)) == baseline
+    after_shuffle = build(compiled, shuffled)
+    assert_same_marts(after_shuffle, baseline)
+    assert canonical(after_shuffle["rejected_rows"]) == canonical(baseline["rejected_rows"])
     doubled = {t: (rows + [dict(r) for r in rows] if rows else rows) for t, rows in raw.items()}
-    assert canonical(build(compiled, doubled)) == baseline
+    after_doubling = build(compiled, doubled)
+    assert_same_marts(after_doubling, baseline)
+    assert canonical(after_doubling["rejected_rows"]) == canonical(baseline["rejected_rows"])
 
 
 @METAMORPHIC_SETTINGS
@@ -168,8 +181,7 @@ def test_a_customer_with_only_rejected_rows_changes_no_mart(compiled, raw):
          "amount": Decimal("30.00"), "currency": "GBP", "refunded_amount": None},
     ]
     after = build(compiled, polluted)
-    for mart in MARTS:
-        assert canonical({mart: after[mart]}) == canonical({mart: baseline[mart]}), mart
+    assert_same_marts(after, baseline)
     assert len(after["rejected_rows"]) == len(baseline["rejected_rows"]) + 3
 
 
