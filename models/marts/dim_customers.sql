@@ -37,29 +37,17 @@ known_customers as (
 
 order_totals as (
 
-    -- counted orders placed before the as-of instant
-    select
-        orders.customer_id,
-        min(orders.ordered_at) as first_order_at,
-        max(orders.ordered_at) as last_order_at,
-        count(*) as order_count,
-        sum(orders.revenue) as lifetime_revenue
-    from orders
-    inner join reporting_window
-        on orders.ordered_at_local < reporting_window.as_of_at
-    where orders.is_counted
-    group by orders.customer_id
-
-),
-
-purchase_gaps as (
-
+    -- counted orders placed before the as-of instant (the sequenced model applies both rules);
+    -- avg and median skip the null gap before each customer's first order
     select
         customer_id,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at,
+        count(*) as order_count,
+        sum(revenue) as lifetime_revenue,
         avg(days_since_previous_order) as mean_days_between_orders,
         {{ retention.median('days_since_previous_order') }} as median_days_between_orders
     from {{ ref('int_counted_orders_sequenced') }}
-    where days_since_previous_order is not null
     group by customer_id
 
 ),
@@ -101,9 +89,9 @@ final as (
         {{ retention.average_order_value('order_totals.lifetime_revenue', 'order_totals.order_count') }}
             as average_order_value,
         cast(coalesce(order_totals.order_count, 0) >= 2 as {{ dbt.type_boolean() }}) as is_repeat_customer,
-        cast(purchase_gaps.mean_days_between_orders as {{ retention.type_ratio() }}) as mean_days_between_orders,
+        cast(order_totals.mean_days_between_orders as {{ retention.type_ratio() }}) as mean_days_between_orders,
         cast(
-            purchase_gaps.median_days_between_orders as {{ retention.type_ratio() }}
+            order_totals.median_days_between_orders as {{ retention.type_ratio() }}
         ) as median_days_between_orders,
         cast(
             subscription_totals.first_paying_subscription_at as {{ dbt.type_timestamp() }}
@@ -115,8 +103,6 @@ final as (
         on known_customers.customer_id = crm_customers.customer_id
     left join order_totals
         on known_customers.customer_id = order_totals.customer_id
-    left join purchase_gaps
-        on known_customers.customer_id = purchase_gaps.customer_id
     left join subscription_totals
         on known_customers.customer_id = subscription_totals.customer_id
 
