@@ -1,6 +1,20 @@
 {#- Counted orders placed before the as-of instant, each with its place in the
     customer's sequence: order number, calendar months since the customer's
-    first counted order, and days since their previous counted order. -#}
+    first counted order, and days since their previous counted order.
+
+    Incremental: a run deletes (pre-hook) and re-sequences every order of the
+    customers that own a base order row written since the last run, from their
+    full history, so order numbers and first orders never come from a slice. -#}
+
+{{ config(
+    materialized=retention.volume_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ retention.delete_changed_customers('base_shop__orders') }}",
+) }}
+
+{%- set settings = retention.incremental_guard(['reporting_timezone']) %}
+{%- set watermark = retention.processed_watermark() %}
 
 with
 
@@ -21,7 +35,11 @@ counted_orders as (
     from {{ ref('stg_shop__orders') }} as orders
     inner join reporting_window
         on orders.ordered_at_local < reporting_window.as_of_at
-    where orders.is_counted
+    where
+        orders.is_counted
+        {%- if is_incremental() %}
+        and orders.customer_id in ({{ retention.changed_customers(ref('base_shop__orders'), watermark) }})
+        {%- endif %}
 
 ),
 
@@ -58,7 +76,9 @@ final as (
             retention.period_start('month', 'first_ordered_at_local'),
             retention.period_start('month', 'ordered_at_local')
         ) }} as months_since_first_order,
-        {{ retention.days_between('previous_ordered_at', 'ordered_at') }} as days_since_previous_order
+        {{ retention.days_between('previous_ordered_at', 'ordered_at') }} as days_since_previous_order,
+        (select max(loaded_at) from {{ ref('base_shop__orders') }}) as source_loaded_at,
+        {{ settings }} as build_settings
     from sequenced
 
 )

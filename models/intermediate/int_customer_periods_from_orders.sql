@@ -1,9 +1,24 @@
 {#- Orders basis: one row per (grain, period, customer) where the customer is a
     customer at the start or end of the period, is new in it, or ordered in it.
     A customer at instant t has a counted order in [t - W, t); W is one period
-    of the grain unless var orders_activity_window_days sets it in days. -#}
+    of the grain unless var orders_activity_window_days sets it in days.
+
+    Incremental: a run deletes (pre-hook) and rebuilds the periods from the
+    first one a base order row written since the last run can affect (see
+    first_periods_to_rebuild). First orders come from full history; the
+    customers at the start of the first rebuilt period are the stored
+    customers at the end of the period before it. -#}
+
+{{ config(
+    materialized=retention.volume_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ retention.delete_periods_to_rebuild('base_shop__orders') }}",
+) }}
 
 {%- set window_days = retention.orders_activity_window_days() %}
+{%- set settings = retention.incremental_guard(['reporting_timezone', 'period_grains', 'orders_activity_window_days']) %}
+{%- set watermark = retention.processed_watermark() %}
 
 with
 
@@ -13,19 +28,47 @@ reporting_window as (
 
 ),
 
-periods as (
+all_periods as (
 
     select * from {{ ref('int_periods_spined') }}
 
 ),
 
-grains as (
+{% if is_incremental() -%}
+first_periods as (
 
-    select distinct period_grain from periods
+    -- fixed when the model compiles, before its pre-hook deletes them
+    {{ retention.periods_to_rebuild('base_shop__orders') }}
 
 ),
 
-counted_orders as (
+periods as (
+
+    -- the periods this run rebuilds
+    select all_periods.*
+    from all_periods
+    inner join first_periods
+        on
+            all_periods.period_grain = first_periods.period_grain
+            and all_periods.period_start >= first_periods.first_period_start
+
+),
+
+{% else -%}
+periods as (
+
+    select * from all_periods
+
+),
+
+{% endif -%}
+grains as (
+
+    select distinct period_grain from all_periods
+
+),
+
+all_counted_orders as (
 
     select
         orders.customer_id,
@@ -37,7 +80,22 @@ counted_orders as (
 
 ),
 
-orders_in_periods as (
+counted_orders as (
+
+    select * from all_counted_orders
+    {%- if is_incremental() %}
+    -- orders the rebuilt periods (and their activity windows) can see
+    where ordered_at_local >= (
+        select min({{ retention.add_days_to_timestamp(
+            -(window_days or 0), retention.date_to_timestamp('first_period_start')
+        ) }})
+        from first_periods
+    )
+    {%- endif %}
+
+),
+
+orders_in_periods_of_grains as (
 
     select
         grains.period_grain,
@@ -52,17 +110,29 @@ orders_in_periods as (
 
 ),
 
+orders_in_periods as (
+
+    select orders_in_periods_of_grains.*
+    from orders_in_periods_of_grains
+    inner join periods
+        on
+            orders_in_periods_of_grains.period_grain = periods.period_grain
+            and orders_in_periods_of_grains.period_start = periods.period_start
+
+),
+
 first_orders as (
 
+    -- from full history, never from the rebuilt slice
     select
         customer_id,
         min(ordered_at_local) as first_order_at
-    from counted_orders
+    from all_counted_orders
     group by 1
 
 ),
 
-new_customers as (
+new_customers_of_grains as (
 
     select
         grains.period_grain,
@@ -71,6 +141,17 @@ new_customers as (
         first_orders.customer_id
     from first_orders
     cross join grains
+
+),
+
+new_customers as (
+
+    select new_customers_of_grains.*
+    from new_customers_of_grains
+    inner join periods
+        on
+            new_customers_of_grains.period_grain = periods.period_grain
+            and new_customers_of_grains.period_start = periods.period_start
 
 ),
 
@@ -100,10 +181,48 @@ customers_at_end as (
 
 ),
 
-customers_at_start as (
+customers_at_boundaries as (
+
+    select * from customers_at_end
+    {%- if is_incremental() %}
+
+    union all
+
+    -- the period before the first rebuilt one, as stored
+    select
+        stored.period_grain,
+        stored.period_start,
+        stored.customer_id
+    from {{ this }} as stored
+    inner join first_periods
+        on
+            stored.period_grain = first_periods.period_grain
+            and stored.period_start < first_periods.first_period_start
+    inner join all_periods
+        on
+            stored.period_grain = all_periods.period_grain
+            and stored.period_start = all_periods.period_start
+            and all_periods.next_period_start = first_periods.first_period_start
+    where stored.is_customer_at_end
+    {%- endif %}
+
+),
+
+customers_at_start_of_grains as (
 
     -- the start of P is the end of the period before it
-    {{ retention.values_at_boundary('customers_at_end', 'periods', 'period_start', ['customer_id']) }}
+    {{ retention.values_at_boundary('customers_at_boundaries', 'all_periods', 'period_start', ['customer_id']) }}
+
+),
+
+customers_at_start as (
+
+    select customers_at_start_of_grains.*
+    from customers_at_start_of_grains
+    inner join periods
+        on
+            customers_at_start_of_grains.period_grain = periods.period_grain
+            and customers_at_start_of_grains.period_start = periods.period_start
 
 ),
 
@@ -171,7 +290,9 @@ final as (
         max(is_at_end) = 1 as is_customer_at_end,
         max(is_new) = 1 as is_new_customer,
         sum(orders) as orders,
-        cast(sum(revenue) as {{ retention.type_money() }}) as revenue
+        cast(sum(revenue) as {{ retention.type_money() }}) as revenue,
+        (select max(loaded_at) from {{ ref('base_shop__orders') }}) as source_loaded_at,
+        {{ settings }} as build_settings
     from facts
     group by 1, 2, 3
 

@@ -2,7 +2,23 @@
     customer's MRR at the start of the period (m0), at its end (m1) and twelve
     months before its end, and whether they are new in it. A customer's MRR at
     instant t sums their paying rows running in the last moment before t:
-    started_at < t and (ended_at is null or ended_at >= t). -#}
+    started_at < t and (ended_at is null or ended_at >= t).
+
+    Incremental: a run deletes (pre-hook) and rebuilds the periods from the
+    first one a base subscription row written since the last run can affect
+    (see first_periods_to_rebuild). First paying starts come from full history;
+    MRR at boundaries before the first rebuilt period is the stored MRR at the
+    end of those periods. -#}
+
+{{ config(
+    materialized=retention.volume_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ retention.delete_periods_to_rebuild('base_billing__subscriptions') }}",
+) }}
+
+{%- set settings = retention.incremental_guard(['reporting_timezone', 'period_grains']) %}
+{%- set watermark = retention.processed_watermark() %}
 
 with
 
@@ -12,15 +28,43 @@ reporting_window as (
 
 ),
 
-periods as (
+all_periods as (
 
     select * from {{ ref('int_periods_spined') }}
 
 ),
 
+{% if is_incremental() -%}
+first_periods as (
+
+    -- fixed when the model compiles, before its pre-hook deletes them
+    {{ retention.periods_to_rebuild('base_billing__subscriptions') }}
+
+),
+
+periods as (
+
+    -- the periods this run rebuilds
+    select all_periods.*
+    from all_periods
+    inner join first_periods
+        on
+            all_periods.period_grain = first_periods.period_grain
+            and all_periods.period_start >= first_periods.first_period_start
+
+),
+
+{% else -%}
+periods as (
+
+    select * from all_periods
+
+),
+
+{% endif -%}
 grains as (
 
-    select distinct period_grain from periods
+    select distinct period_grain from all_periods
 
 ),
 
@@ -38,37 +82,94 @@ paying_rows as (
 
 ),
 
+running_rows as (
+
+    select * from paying_rows
+    {%- if is_incremental() %}
+    -- rows still running at the first rebuilt period's start or later
+    where ended_at_local is null or ended_at_local >= (
+        select min({{ retention.date_to_timestamp('first_period_start') }}) from first_periods
+    )
+    {%- endif %}
+
+),
+
 mrr_at_period_end as (
 
     select
         periods.period_grain,
         periods.period_start,
-        paying_rows.customer_id,
-        sum(paying_rows.mrr) as mrr
+        running_rows.customer_id,
+        sum(running_rows.mrr) as mrr
     from periods
-    inner join paying_rows
+    inner join running_rows
         on
-            paying_rows.started_at_local < {{ retention.date_to_timestamp('periods.next_period_start') }}
+            running_rows.started_at_local < {{ retention.date_to_timestamp('periods.next_period_start') }}
             -- a null ended_at is still running: it compares as the boundary itself
             and coalesce(
-                paying_rows.ended_at_local, {{ retention.date_to_timestamp('periods.next_period_start') }}
+                running_rows.ended_at_local, {{ retention.date_to_timestamp('periods.next_period_start') }}
             ) >= {{ retention.date_to_timestamp('periods.next_period_start') }}
     group by 1, 2, 3
 
 ),
 
-mrr_at_period_start as (
+mrr_at_boundaries as (
+
+    select * from mrr_at_period_end
+    {%- if is_incremental() %}
+
+    union all
+
+    -- periods before the first rebuilt one, as stored
+    select
+        stored.period_grain,
+        stored.period_start,
+        stored.customer_id,
+        stored.mrr_at_end as mrr
+    from {{ this }} as stored
+    inner join first_periods
+        on
+            stored.period_grain = first_periods.period_grain
+            and stored.period_start < first_periods.first_period_start
+    where stored.is_customer_at_end
+    {%- endif %}
+
+),
+
+mrr_at_period_start_of_grains as (
 
     -- the start of P is the end of the period before it
-    {{ retention.values_at_boundary('mrr_at_period_end', 'periods', 'period_start', ['customer_id', 'mrr']) }}
+    {{ retention.values_at_boundary('mrr_at_boundaries', 'all_periods', 'period_start', ['customer_id', 'mrr']) }}
+
+),
+
+mrr_at_period_start as (
+
+    select mrr_at_period_start_of_grains.*
+    from mrr_at_period_start_of_grains
+    inner join periods
+        on
+            mrr_at_period_start_of_grains.period_grain = periods.period_grain
+            and mrr_at_period_start_of_grains.period_start = periods.period_start
+
+),
+
+mrr_12_months_before_end_of_grains as (
+
+    {{ retention.values_at_boundary(
+        'mrr_at_boundaries', 'all_periods', 'end_12_months_earlier', ['customer_id', 'mrr']
+    ) }}
 
 ),
 
 mrr_12_months_before_end as (
 
-    {{ retention.values_at_boundary(
-        'mrr_at_period_end', 'periods', 'end_12_months_earlier', ['customer_id', 'mrr']
-    ) }}
+    select mrr_12_months_before_end_of_grains.*
+    from mrr_12_months_before_end_of_grains
+    inner join periods
+        on
+            mrr_12_months_before_end_of_grains.period_grain = periods.period_grain
+            and mrr_12_months_before_end_of_grains.period_start = periods.period_start
 
 ),
 
@@ -82,7 +183,7 @@ first_paying_starts as (
 
 ),
 
-new_customers as (
+new_customers_of_grains as (
 
     select
         grains.period_grain,
@@ -91,6 +192,17 @@ new_customers as (
         first_paying_starts.customer_id
     from first_paying_starts
     cross join grains
+
+),
+
+new_customers as (
+
+    select new_customers_of_grains.*
+    from new_customers_of_grains
+    inner join periods
+        on
+            new_customers_of_grains.period_grain = periods.period_grain
+            and new_customers_of_grains.period_start = periods.period_start
 
 ),
 
@@ -155,7 +267,9 @@ final as (
         cast(sum(mrr_12_months_before_end) as {{ retention.type_money() }}) as mrr_12_months_before_end,
         sum(mrr_at_start) > 0 as is_customer_at_start,
         sum(mrr_at_end) > 0 as is_customer_at_end,
-        max(is_new) = 1 as is_new_customer
+        max(is_new) = 1 as is_new_customer,
+        (select max(loaded_at) from {{ ref('base_billing__subscriptions') }}) as source_loaded_at,
+        {{ settings }} as build_settings
     from facts
     group by 1, 2, 3
 

@@ -1,6 +1,21 @@
 {#- Every distinct raw order row, typed and normalised, with the reason it
     cannot be used (null when it can). stg_shop__orders keeps the usable rows;
-    rejected_rows publishes the others. -#}
+    rejected_rows publishes the others.
+
+    Incremental: a run re-reads the raw rows placed in the lookback window
+    (var incremental_lookback_days before the latest order held, or before
+    now if that is in the future), the rows with no usable ordered_at, and every
+    raw row sharing an order_id with them, and replaces those order keys. -#}
+
+{{ config(
+    materialized=retention.volume_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='order_key',
+    on_schema_change='fail',
+) }}
+
+{%- set settings = retention.incremental_guard(['reporting_currency', 'exchange_rates']) %}
+{%- set lookback_days = retention.incremental_lookback_days() %}
 
 with
 
@@ -10,6 +25,67 @@ source as (
 
 ),
 
+{% if is_incremental() -%}
+window_start as (
+
+    select
+        {{ retention.add_days_to_timestamp(
+            -lookback_days,
+            'least(max(ordered_at), ' ~ retention.run_started_at_literal() ~ ')'
+        ) }} as window_start_at
+    from {{ this }}
+
+),
+
+keyed_source as (
+
+    select
+        source.*,
+        nullif(trim(cast(source.order_id as {{ dbt.type_string() }})), '') as parsed_order_id,
+        {{ retention.to_utc_timestamp('source.ordered_at') }} as parsed_ordered_at
+    from source
+
+),
+
+in_window as (
+
+    select keyed_source.*
+    from keyed_source
+    cross join window_start
+    where
+        keyed_source.parsed_ordered_at >= window_start.window_start_at
+        or keyed_source.parsed_ordered_at is null
+        or window_start.window_start_at is null
+
+),
+
+increment as (
+
+    -- the window's rows and every row sharing an order_id with them, so
+    -- conflicts between old and new rows are judged on all of their rows
+    select * from in_window
+
+    union all
+
+    select keyed_source.*
+    from keyed_source
+    where
+        keyed_source.parsed_order_id in (
+            select in_window.parsed_order_id from in_window
+            where in_window.parsed_order_id is not null
+        )
+        and not (keyed_source.parsed_ordered_at >= (select window_start.window_start_at from window_start))
+
+),
+
+{% else -%}
+increment as (
+
+    select * from source
+
+),
+
+{% endif -%}
 deduplicated as (
 
     -- exact duplicate rows count once
@@ -21,7 +97,7 @@ deduplicated as (
         amount,
         currency,
         refunded_amount
-    from source
+    from increment
 
 ),
 
@@ -85,20 +161,62 @@ checked as (
 
 ),
 
+keyed as (
+
+    select
+        *,
+        -- never null, so delete+insert replaces every row of a key
+        coalesce(order_id, 'row:' || raw_row) as order_key
+    from checked
+
+),
+
+{% if is_incremental() -%}
+previous_versions as (
+
+    select
+        order_key,
+        min(ordered_at) as previous_ordered_at
+    from {{ this }}
+    where order_key in (select keyed.order_key from keyed)
+    group by 1
+
+),
+
+{% endif -%}
 final as (
 
     select
-        order_id,
-        customer_id,
-        ordered_at,
-        status,
-        currency,
-        original_amount,
-        original_refunded_amount,
-        exchange_rate,
-        raw_row,
-        rejection_reason
-    from checked
+        keyed.order_key,
+        keyed.order_id,
+        keyed.customer_id,
+        keyed.ordered_at,
+        keyed.status,
+        keyed.currency,
+        keyed.original_amount,
+        keyed.original_refunded_amount,
+        keyed.exchange_rate,
+        keyed.raw_row,
+        keyed.rejection_reason,
+        {{ retention.run_started_at_literal() }} as loaded_at,
+        {% if is_incremental() -%}
+        -- the old version of a replaced key may sit earlier than the new one
+        case
+            when previous_versions.previous_ordered_at is null then keyed.ordered_at
+            when keyed.ordered_at is null then previous_versions.previous_ordered_at
+            when previous_versions.previous_ordered_at < keyed.ordered_at
+                then previous_versions.previous_ordered_at
+            else keyed.ordered_at
+        end as affects_from,
+        {%- else -%}
+        keyed.ordered_at as affects_from,
+        {%- endif %}
+        {{ settings }} as build_settings
+    from keyed
+    {%- if is_incremental() %}
+    left join previous_versions
+        on keyed.order_key = previous_versions.order_key
+    {%- endif %}
 
 )
 
