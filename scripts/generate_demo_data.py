@@ -13,7 +13,13 @@ handful of unusable rows.
     python scripts/generate_demo_data.py --seed 42 --scale 1 --out seeds/raw
 
 --scale 1 is the committed demo (about 400 customers); larger scales multiply
-the customer count. Output is CSV with LF line endings.
+the customer count, and --order-intensity multiplies how often repeat buyers
+order (and divides how soon they lapse). Output is CSV with LF line endings,
+written in chunks of customers so any scale fits in memory; progress goes to
+stderr. The benchmark's default data set (about 10 million orders, 1 million
+customers) is
+
+    python scripts/generate_demo_data.py --scale 2500 --order-intensity 4 --out /tmp/bench
 """
 
 from __future__ import annotations
@@ -101,9 +107,10 @@ def interval_length(plan: Plan) -> timedelta:
 
 
 class Generator:
-    def __init__(self, seed: int, scale: float):
+    def __init__(self, seed: int, scale: float, order_intensity: float = 1.0):
         self.rng = random.Random(seed)
         self.n_customers = max(1, int(round(CUSTOMERS_PER_SCALE * scale)))
+        self.order_intensity = order_intensity
         self.orders: list[list[str]] = []
         self.subscriptions: list[list[str]] = []
         self.customers: list[list[str]] = []
@@ -146,10 +153,10 @@ class Generator:
         at = first_at
         while at < HISTORY_END:
             self.add_order(customer_id, at)
-            if rng.random() < 0.08:  # lapse for good
+            if rng.random() < 0.08 / self.order_intensity:  # lapse for good
                 return
-            gap = rng.expovariate(1.0 / mean_gap_days)
-            if rng.random() < 0.07:  # a long lapse, then a comeback
+            gap = rng.expovariate(self.order_intensity / mean_gap_days)
+            if rng.random() < 0.07 / self.order_intensity:  # a long lapse, then a comeback
                 gap += rng.uniform(120, 300)
             at = at + timedelta(days=gap, seconds=rng.randrange(3600))
 
@@ -219,30 +226,47 @@ class Generator:
 
     # -- customers ------------------------------------------------------------
     def run(self) -> None:
+        """The whole history in memory (the committed demo)."""
+        for _ in self.chunks(self.n_customers):
+            pass
+
+    def chunks(self, customers_per_chunk: int):
+        """Generates customers in chunks; after each, self.orders,
+        self.subscriptions and self.customers hold that chunk's rows (shuffled
+        within it). The unusable rows come with the last chunk."""
         rng = self.rng
-        for n in range(1, self.n_customers + 1):
-            customer_id = f"c{n:06d}"
-            created_at = random_instant(rng, HISTORY_START - timedelta(days=60), HISTORY_END - timedelta(days=10))
-            self.customers.append([
-                customer_id, fmt_ts(created_at), rng.choice(COUNTRIES), rng.choice(CHANNELS),
-                f"customer{n}@example.com",
-            ])
-            first_at = max(created_at, HISTORY_START) + timedelta(days=rng.uniform(0, 20))
-            kind = rng.random()
-            if kind < 0.6:
-                self.shopper(customer_id, first_at)
-            elif kind < 0.85:
-                self.subscriber(customer_id, first_at)
-            elif kind < 0.95:
-                self.shopper(customer_id, first_at)
-                self.subscriber(customer_id, first_at + timedelta(days=rng.uniform(0, 90)))
-            # else: a registered customer who never bought
-        self.orders = [row for row in self.orders if row[2] < fmt_ts(HISTORY_END)]
-        self.subscriptions = [row for row in self.subscriptions if row[3] < fmt_ts(HISTORY_END)]
-        self.add_unusable_rows()
-        self.add_exact_duplicates()
-        rng.shuffle(self.orders)
-        rng.shuffle(self.subscriptions)
+        for first in range(1, self.n_customers + 1, customers_per_chunk):
+            last = min(first + customers_per_chunk - 1, self.n_customers)
+            self.orders, self.subscriptions, self.customers = [], [], []
+            for n in range(first, last + 1):
+                self.customer(n)
+            self.orders = [row for row in self.orders if row[2] < fmt_ts(HISTORY_END)]
+            self.subscriptions = [row for row in self.subscriptions if row[3] < fmt_ts(HISTORY_END)]
+            if last == self.n_customers:
+                self.add_unusable_rows()
+            self.add_exact_duplicates()
+            rng.shuffle(self.orders)
+            rng.shuffle(self.subscriptions)
+            yield last
+
+    def customer(self, n: int) -> None:
+        rng = self.rng
+        customer_id = f"c{n:06d}"
+        created_at = random_instant(rng, HISTORY_START - timedelta(days=60), HISTORY_END - timedelta(days=10))
+        self.customers.append([
+            customer_id, fmt_ts(created_at), rng.choice(COUNTRIES), rng.choice(CHANNELS),
+            f"customer{n}@example.com",
+        ])
+        first_at = max(created_at, HISTORY_START) + timedelta(days=rng.uniform(0, 20))
+        kind = rng.random()
+        if kind < 0.6:
+            self.shopper(customer_id, first_at)
+        elif kind < 0.85:
+            self.subscriber(customer_id, first_at)
+        elif kind < 0.95:
+            self.shopper(customer_id, first_at)
+            self.subscriber(customer_id, first_at + timedelta(days=rng.uniform(0, 90)))
+        # else: a registered customer who never bought
 
     def add_unusable_rows(self) -> None:
         """A handful of rows that the staging layer must reject with a reason."""
@@ -287,10 +311,11 @@ def acquisition_costs(seed: int, scale: float) -> list[list[str]]:
     return rows
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+def write_csv(path: Path, header: list[str], rows: list[list[str]], append: bool = False) -> None:
+    with path.open("a" if append else "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
+        if not append:
+            writer.writerow(header)
         writer.writerows(rows)
 
 
@@ -299,20 +324,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument("--scale", type=float, default=1.0,
                         help=f"customer count in units of {CUSTOMERS_PER_SCALE} (default 1)")
+    parser.add_argument("--order-intensity", type=float, default=1.0,
+                        help="how many times more often repeat buyers order, and less often lapse (default 1)")
+    parser.add_argument("--chunk-customers", type=int, default=50_000,
+                        help="customers generated and written per chunk (default 50000)")
     parser.add_argument("--out", type=Path, default=Path("seeds/raw"), help="output folder")
     args = parser.parse_args(argv)
     if args.scale <= 0:
         parser.error("--scale must be above zero")
-    generator = Generator(args.seed, args.scale)
-    generator.run()
+    if args.order_intensity <= 0:
+        parser.error("--order-intensity must be above zero")
+    if args.chunk_customers < 1:
+        parser.error("--chunk-customers must be at least 1")
+    generator = Generator(args.seed, args.scale, args.order_intensity)
     args.out.mkdir(parents=True, exist_ok=True)
-    write_csv(args.out / "orders.csv", ORDER_COLUMNS, generator.orders)
-    write_csv(args.out / "subscriptions.csv", SUBSCRIPTION_COLUMNS, generator.subscriptions)
-    write_csv(args.out / "customers.csv", CUSTOMER_COLUMNS, generator.customers)
+    totals = [0, 0, 0]
+    for index, done in enumerate(generator.chunks(args.chunk_customers)):
+        append = index > 0
+        write_csv(args.out / "orders.csv", ORDER_COLUMNS, generator.orders, append)
+        write_csv(args.out / "subscriptions.csv", SUBSCRIPTION_COLUMNS, generator.subscriptions, append)
+        write_csv(args.out / "customers.csv", CUSTOMER_COLUMNS, generator.customers, append)
+        for position, rows in enumerate((generator.orders, generator.subscriptions, generator.customers)):
+            totals[position] += len(rows)
+        if generator.n_customers > args.chunk_customers:
+            print(f"  {done}/{generator.n_customers} customers, {totals[0]} orders so far", file=sys.stderr)
     write_csv(args.out / "acquisition_costs.csv", ACQUISITION_COST_COLUMNS, acquisition_costs(args.seed, args.scale))
     print(
-        f"wrote {len(generator.orders)} orders, {len(generator.subscriptions)} subscription rows, "
-        f"{len(generator.customers)} customers to {args.out}",
+        f"wrote {totals[0]} orders, {totals[1]} subscription rows, {totals[2]} customers to {args.out}",
         file=sys.stderr,
     )
     return 0
