@@ -4,7 +4,7 @@ The demo history is replayed as a shop's raw tables would fill: a first load of
 everything known before a cut-off, then increments every two days that add new
 orders and price periods, reveal subscription ends, and bring late rows (held
 back from the increment they belong to), an exact duplicate, a pending order
-that completes and conflicting order_ids (one against an order far outside the
+that completes, an order whose time is corrected by weeks, and conflicting order_ids (one against an order far outside the
 lookback window). After each increment the project runs incrementally; at the
 end every table it builds must equal, row for row, a full build of the final
 raw tables."""
@@ -24,7 +24,6 @@ from tests.dbt_harness import ROOT, Warehouse
 
 RAW = "shop_raw"
 BOOKKEEPING = {"loaded_at", "affects_from", "source_loaded_at"}
-FIRST_CUT = datetime(2024, 12, 19)
 STEP = timedelta(days=2)
 LAST_CUT = datetime(2025, 1, 2)
 
@@ -69,8 +68,8 @@ def known_subscriptions(subscriptions: list[list[Any]], cut: datetime) -> list[l
     return known
 
 
-def raw_state(cut: datetime, step: int) -> dict[str, list[list[Any]]]:
-    """The raw tables as they stand at the cut, `step` increments after the first load."""
+def raw_state(first_cut: datetime, cut: datetime, step: int) -> dict[str, list[list[Any]]]:
+    """The raw tables as they stand at the cut, `step` increments after the first load at first_cut."""
     orders = read_seed("orders")
     by_time = sorted((row for row in orders if row[2] is not None), key=lambda row: row[2])
     # late rows: orders of the last day before the cut arrive one increment later,
@@ -79,13 +78,17 @@ def raw_state(cut: datetime, step: int) -> dict[str, list[list[Any]]]:
     held_back = set(late[:4]) if cut < LAST_CUT else set()
     state = known_orders(orders, cut, held_back)
     if step >= 1:  # an exact duplicate of an order in the window
-        state.append(list(next(row for row in by_time if ts(row[2]) >= FIRST_CUT + STEP - timedelta(days=1))))
+        state.append(list(next(row for row in by_time if ts(row[2]) >= first_cut + STEP - timedelta(days=1))))
     if step >= 2:  # a new row reusing the order_id of the very first completed order
         conflict = list(next(row for row in by_time if row[3].strip().lower() == "completed"))
-        conflict[2] = str(FIRST_CUT + 2 * STEP - timedelta(hours=19))
+        conflict[2] = str(first_cut + 2 * STEP - timedelta(hours=19))
         state.append(conflict)
+    if step >= 2:  # an October order whose ordered_at is corrected into the window
+        moved = [row for row in by_time if ts(row[2]) < datetime(2024, 11, 1) and row[3] == "completed"][-1]
+        state = [row for row in state if row[0] != moved[0]]
+        state.append([moved[0], moved[1], str(first_cut + 2 * STEP - timedelta(hours=20)), *moved[3:]])
     if step >= 3:  # a second, different version of a recent order
-        version = list([row for row in by_time if ts(row[2]) < FIRST_CUT + 3 * STEP - timedelta(days=1)][-1])
+        version = list([row for row in by_time if ts(row[2]) < first_cut + 3 * STEP - timedelta(days=1)][-1])
         version[4] = str(Decimal(version[4]) + 1)
         state.append(version)
     return {
@@ -141,22 +144,23 @@ def differences(incremental: dict[str, list[tuple]], full: dict[str, list[tuple]
     return found
 
 
-@pytest.mark.parametrize("settings", [
-    {},
-    {"orders_activity_window_days": 45, "reporting_timezone": "America/New_York"},
+@pytest.mark.parametrize("first_cut, settings", [
+    # across a month end, so the as-of date moves into a new period
+    (datetime(2024, 11, 25), {}),
+    (datetime(2024, 12, 19), {"orders_activity_window_days": 45, "reporting_timezone": "America/New_York"}),
 ], ids=["default", "window_days_new_york"])
-def test_incremental_runs_equal_a_full_refresh(tmp_path: Path, settings: dict[str, Any]):
+def test_incremental_runs_equal_a_full_refresh(tmp_path: Path, first_cut: datetime, settings: dict[str, Any]):
     variables = {"raw_schema": RAW, "load_demo_data": False, **settings}
 
     incremental = Warehouse(tmp_path / "incremental")
     incremental.workdir.mkdir()
-    load(incremental, raw_state(FIRST_CUT, 0))
+    load(incremental, raw_state(first_cut, first_cut, 0))
     run = incremental.dbt("run", vars=variables)
     assert run.success, run.text
-    cut, step = FIRST_CUT, 0
+    cut, step = first_cut, 0
     while cut < LAST_CUT:
         cut, step = min(cut + STEP, LAST_CUT), step + 1
-        load(incremental, raw_state(cut, step))
+        load(incremental, raw_state(first_cut, cut, step))
         run = incremental.dbt("run", vars=variables)
         assert run.success, run.text
     # the data tests hold on the incrementally built tables too
@@ -165,7 +169,7 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path: Path, settings: dict[st
 
     full = Warehouse(tmp_path / "full")
     full.workdir.mkdir()
-    load(full, raw_state(cut, step))
+    load(full, raw_state(first_cut, cut, step))
     run = full.dbt("run", vars=variables)
     assert run.success, run.text
 
@@ -178,7 +182,7 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path: Path, settings: dict[st
 def test_changed_settings_ask_for_a_full_refresh(tmp_path: Path):
     variables = {"raw_schema": RAW, "load_demo_data": False}
     warehouse = Warehouse(tmp_path)
-    load(warehouse, raw_state(FIRST_CUT, 0))
+    load(warehouse, raw_state(datetime(2024, 12, 19), datetime(2024, 12, 19), 0))
     assert warehouse.dbt("run", vars=variables).success
     run = warehouse.dbt("run", vars={**variables, "period_grains": ["month"]})
     assert not run.success
@@ -189,7 +193,7 @@ def test_changed_settings_ask_for_a_full_refresh(tmp_path: Path):
 
 def test_lookback_must_be_a_whole_number_of_days(tmp_path: Path):
     warehouse = Warehouse(tmp_path)
-    load(warehouse, raw_state(FIRST_CUT, 0))
+    load(warehouse, raw_state(datetime(2024, 12, 19), datetime(2024, 12, 19), 0))
     run = warehouse.dbt("run", vars={"raw_schema": RAW, "load_demo_data": False, "incremental_lookback_days": -1})
     assert not run.success
     assert "incremental_lookback_days" in run.text

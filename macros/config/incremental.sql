@@ -178,3 +178,9 @@
         select 1
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro newest_loaded_at(base_model) -%}
+    {#- The newest loaded_at of a base model: a downstream row's source_loaded_at. -#}
+    (select max(base_rows.loaded_at) from {{ ref(base_model) }} as base_rows)
+{%- endmacro %}

@@ -13,11 +13,19 @@
     pre_hook="{{ retention.delete_changed_customers('base_shop__orders') }}",
 ) }}
 
-{%- set settings = retention.incremental_guard(['reporting_timezone']) %}
+{%- set settings = retention.incremental_guard(['reporting_timezone', 'as_of_date']) %}
 {%- set watermark = retention.processed_watermark() %}
 
 with
 
+{% if is_incremental() -%}
+changed_customers as (
+
+    {{ retention.changed_customers(ref('base_shop__orders'), watermark) }}
+
+),
+
+{% endif -%}
 reporting_window as (
 
     select * from {{ ref('int_reporting_window') }}
@@ -35,11 +43,11 @@ counted_orders as (
     from {{ ref('stg_shop__orders') }} as orders
     inner join reporting_window
         on orders.ordered_at_local < reporting_window.as_of_at
-    where
-        orders.is_counted
-        {%- if is_incremental() %}
-        and orders.customer_id in ({{ retention.changed_customers(ref('base_shop__orders'), watermark) }})
-        {%- endif %}
+    where orders.is_counted
+    {%- if is_incremental() %}
+        -- only the customers this increment re-sequences, all of their orders
+        and orders.customer_id in (select changed_customers.customer_id from changed_customers)
+    {%- endif %}
 
 ),
 
@@ -77,7 +85,7 @@ final as (
             retention.period_start('month', 'ordered_at_local')
         ) }} as months_since_first_order,
         {{ retention.days_between('previous_ordered_at', 'ordered_at') }} as days_since_previous_order,
-        (select max(loaded_at) from {{ ref('base_shop__orders') }}) as source_loaded_at,
+        {{ retention.newest_loaded_at('base_shop__orders') }} as source_loaded_at,
         {{ settings }} as build_settings
     from sequenced
 

@@ -17,7 +17,9 @@
 ) }}
 
 {%- set window_days = retention.orders_activity_window_days() %}
-{%- set settings = retention.incremental_guard(['reporting_timezone', 'period_grains', 'orders_activity_window_days']) %}
+{%- set settings = retention.incremental_guard(
+    ['reporting_timezone', 'period_grains', 'orders_activity_window_days']
+) %}
 {%- set watermark = retention.processed_watermark() %}
 
 with
@@ -291,7 +293,7 @@ final as (
         max(is_new) = 1 as is_new_customer,
         sum(orders) as orders,
         cast(sum(revenue) as {{ retention.type_money() }}) as revenue,
-        (select max(loaded_at) from {{ ref('base_shop__orders') }}) as source_loaded_at,
+        {{ retention.newest_loaded_at('base_shop__orders') }} as source_loaded_at,
         {{ settings }} as build_settings
     from facts
     group by 1, 2, 3

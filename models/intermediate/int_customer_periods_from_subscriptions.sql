@@ -268,7 +268,7 @@ final as (
         sum(mrr_at_start) > 0 as is_customer_at_start,
         sum(mrr_at_end) > 0 as is_customer_at_end,
         max(is_new) = 1 as is_new_customer,
-        (select max(loaded_at) from {{ ref('base_billing__subscriptions') }}) as source_loaded_at,
+        {{ retention.newest_loaded_at('base_billing__subscriptions') }} as source_loaded_at,
         {{ settings }} as build_settings
     from facts
     group by 1, 2, 3

@@ -4,7 +4,9 @@ maximum likelihood on int_clv_rfm_summary.
 BG/NBD: Fader, Hardie and Lee (2005), "Counting Your Customers the Easy Way".
 Gamma-Gamma: Fader, Hardie and Lee (2005), "RFM and CLV: Using Iso-Value Curves
 for Customer Base Analysis". Parameters are fitted on the log scale (so they
-stay positive) with Nelder-Mead from 1.
+stay positive) with L-BFGS-B from 1, within e^-30 .. e^30. Customers with the
+same summary share one likelihood term weighted by their count, so the cost of
+a fit grows with distinct summaries, not with customers.
 """
 
 import numpy as np
@@ -36,13 +38,23 @@ def gamma_gamma_log_likelihood(p, q, v, frequency, monetary_value):
             + p * x * np.log(x) - (p * x + q) * np.log(x * m + v))
 
 
-def fit(log_likelihood, parameter_count, *data):
-    def objective(log_params):
-        total = log_likelihood(*np.exp(log_params), *data).sum()
-        return -total if np.isfinite(total) else np.inf
+def distinct_rows(*columns):
+    """The distinct rows of the columns and how many times each occurs."""
+    stacked = np.column_stack(columns)
+    unique, counts = np.unique(stacked, axis=0, return_counts=True)
+    return [unique[:, i] for i in range(unique.shape[1])], counts.astype(float)
 
-    result = minimize(objective, np.zeros(parameter_count), method="Nelder-Mead",
-                      options={"maxiter": 20000, "maxfev": 40000, "xatol": 1e-10, "fatol": 1e-10})
+
+def fit(log_likelihood, parameter_count, *data):
+    columns, weights = distinct_rows(*data)
+
+    def objective(log_params):
+        total = (weights * log_likelihood(*np.exp(log_params), *columns)).sum()
+        return -total if np.isfinite(total) else 1e300
+
+    result = minimize(objective, np.zeros(parameter_count), method="L-BFGS-B",
+                      bounds=[(-30.0, 30.0)] * parameter_count,
+                      options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9})
     return np.exp(result.x), -result.fun, bool(result.success)
 
 
