@@ -15,7 +15,12 @@
 {% endmacro %}
 
 {% macro default__period_add(grain, periods, date_expression) -%}
-    cast({{ dbt.dateadd(grain, periods, date_expression) }} as date)
+    {#- quarters as three months: not every engine has a quarter interval -#}
+    {%- if grain == 'quarter' -%}
+        cast({{ dbt.dateadd('month', '(' ~ periods ~ ') * 3', date_expression) }} as date)
+    {%- else -%}
+        cast({{ dbt.dateadd(grain, periods, date_expression) }} as date)
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -108,6 +108,12 @@ orders_in_periods_of_grains as (
         sum(counted_orders.revenue) as revenue
     from counted_orders
     cross join grains
+    {%- if is_incremental() %}
+    inner join first_periods
+        on
+            grains.period_grain = first_periods.period_grain
+            and counted_orders.ordered_at_local >= {{ retention.date_to_timestamp('first_periods.first_period_start') }}
+    {%- endif %}
     group by 1, 2, 3
 
 ),

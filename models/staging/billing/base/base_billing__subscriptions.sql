@@ -241,7 +241,8 @@ affected as (
             when previous_versions.versions = 1 and keyed_counts.versions = 1
                 and previous_versions.raw_row = keyed.raw_row
                 then null
-            -- only the end moved: numbers change from the earlier end on
+            -- an accepted row again accepted with the same values but perhaps its
+            -- end: numbers change from the earlier end on, or not at all
             when previous_versions.versions = 1 and keyed_counts.versions = 1
                 and previous_versions.rejection_reason is null and keyed.rejection_reason is null
                 and previous_versions.customer_id = keyed.customer_id
@@ -251,6 +252,8 @@ affected as (
                 and previous_versions.quantity = coalesce(keyed.quantity, -1)
                 and previous_versions.currency = keyed.currency
                 then case
+                    when previous_versions.is_running = 1 and keyed.ended_at is null then null
+                    when previous_versions.ended_at = keyed.ended_at then null
                     when previous_versions.is_running = 1 then keyed.ended_at
                     when keyed.ended_at is null then previous_versions.ended_at
                     when previous_versions.ended_at < keyed.ended_at then previous_versions.ended_at
@@ -291,7 +294,8 @@ final as (
         quantity,
         currency,
         exchange_rate,
-        raw_row,
+        -- kept for rejected rows only: accepted rows are read back from their columns
+        case when rejection_reason is not null then raw_row end as raw_row,
         rejection_reason,
         {{ retention.run_started_at_literal() }} as loaded_at,
         affects_from,

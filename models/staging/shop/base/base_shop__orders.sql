@@ -196,7 +196,8 @@ final as (
         keyed.original_amount,
         keyed.original_refunded_amount,
         keyed.exchange_rate,
-        keyed.raw_row,
+        -- kept for rejected rows only: accepted rows are read back from their columns
+        case when keyed.rejection_reason is not null then keyed.raw_row end as raw_row,
         keyed.rejection_reason,
         {{ retention.run_started_at_literal() }} as loaded_at,
         {% if is_incremental() -%}
