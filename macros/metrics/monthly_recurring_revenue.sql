@@ -6,12 +6,13 @@
 {% endmacro %}
 
 {% macro default__monthly_recurring_revenue(amount, quantity, billing_interval) -%}
+    {#- multiply before dividing: engines keep different scales for 1.0 / 12 -#}
     cast(
-        {{ amount }} * coalesce({{ quantity }}, 1) * case {{ billing_interval }}
-            when 'week' then 52.0 / 12
-            when 'month' then 1.0
-            when 'quarter' then 1.0 / 3
-            when 'year' then 1.0 / 12
+        case {{ billing_interval }}
+            when 'week' then {{ amount }} * coalesce({{ quantity }}, 1) * 52 / 12
+            when 'month' then {{ amount }} * coalesce({{ quantity }}, 1)
+            when 'quarter' then {{ amount }} * coalesce({{ quantity }}, 1) / 3
+            when 'year' then {{ amount }} * coalesce({{ quantity }}, 1) / 12
         end
         as {{ retention.type_money() }}
     )

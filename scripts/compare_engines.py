@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Builds the demo data on DuckDB, PostgreSQL and Spark and compares every
+mart cell across the engines.
+
+    bash scripts/engines.sh                      # all three engines
+    bash scripts/engines.sh --engines duckdb,postgres
+
+Each engine gets its own virtual environment (.venv-postgres, .venv-spark, from
+requirements-<engine>.txt) and one `dbt build` (seeds, models, every data and
+unit test). PostgreSQL runs as a throwaway cluster on 127.0.0.1, created with
+initdb in a temporary folder (owned by the `postgres` user when run as root)
+and stopped afterwards; it is installed from Debian's packages if missing.
+Spark runs as a local session inside dbt (pyspark, Java from the machine).
+
+DuckDB is the reference: every cell of every mart and of rejected_rows on the
+other engines is compared with it, counts and text exactly, ratios to 1e-9
+relative, money to the cent. The last line is
+`engines: N cells compared, M differ`; the exit code is 1 when M > 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.compare import KEYS, same  # noqa: E402
+
+TABLES = {**KEYS, "rejected_rows": ("source_table", "source_key", "reason", "raw_row")}
+ENGINES = ("duckdb", "postgres", "spark")
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run(command: list[str], **kwargs) -> None:
+    subprocess.run(command, check=True, **kwargs)
+
+
+def engine_python(engine: str) -> Path:
+    """The engine's virtual environment, created (or refreshed) from its pinned requirements."""
+    if engine == "duckdb":
+        return Path(sys.executable)
+    venv = ROOT / f".venv-{engine}"
+    requirements = ROOT / f"requirements-{engine}.txt"
+    wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = venv / ".requirements.sha"
+    python = venv / "bin" / "python"
+    if not python.exists() or not stamp.exists() or stamp.read_text().strip() != wanted:
+        log(f"{engine}: creating {venv} from {requirements.name}")
+        run([sys.executable, "-m", "venv", str(venv)])
+        run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(requirements)])
+        stamp.write_text(wanted)
+    return python
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        log("postgres: no server found; installing Debian's postgresql package")
+        try:
+            run(["apt-get", "install", "-y", "-q", "postgresql"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        except (OSError, subprocess.CalledProcessError):
+            run(["apt-get", "update", "-q"])
+            run(["apt-get", "install", "-y", "-q", "postgresql"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        raise SystemExit("PostgreSQL's initdb was not found under /usr/lib/postgresql/*/bin after installing it")
+    return Path(found[-1]).parent
+
+
+@contextmanager
+def postgres_server(work: Path):
+    """A throwaway cluster on 127.0.0.1 in a temporary folder, stopped on exit."""
+    bin_dir = postgres_bin()
+    folder = Path(tempfile.mkdtemp(prefix="retention-pg-"))
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, user="postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", free_port()
+    log_file = work / "postgres.log"
+    log_file.touch()
+    if os.geteuid() == 0:
+        shutil.chown(log_file, user="postgres")
+    run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+         "--no-sync"], stdout=subprocess.DEVNULL)
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off"
+    run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log_file), "-w", "start"],
+        stdout=subprocess.DEVNULL)
+    log(f"postgres: server {bin_dir.parent.name} on 127.0.0.1:{port}, data in {data}")
+    try:
+        run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q", "-c", "create database retention"])
+        yield port
+    finally:
+        subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       stdout=subprocess.DEVNULL, check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+        log("postgres: server stopped and removed")
+
+
+def build(engine: str, python: Path, work: Path, env: dict[str, str]) -> float:
+    """One `dbt build` (seeds, models, data and unit tests) on the engine's profile target."""
+    folder = work / engine
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    log(f"{engine}: dbt build")
+    target = "dev" if engine == "duckdb" else engine
+    run([str(python.with_name("dbt")), "build", "--target", target, "--project-dir", str(ROOT),
+         "--profiles-dir", str(ROOT), "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")],
+        env=env, cwd=folder)
+    elapsed = time.perf_counter() - started
+    log(f"{engine}: built and tested in {elapsed:.0f} s")
+    return elapsed
+
+
+def dump(engine: str, python: Path, work: Path, env: dict[str, str]) -> dict:
+    out = work / f"{engine}.json"
+    run([str(python), str(ROOT / "scripts" / "engine_dump.py"), "--engine", engine, "--out", str(out),
+         "--tables", ",".join(TABLES)], env=env, cwd=work / engine)
+    return json.loads(out.read_text(), object_hook=decode)
+
+
+def decode(obj: dict):
+    if set(obj) == {"decimal"}:
+        return Decimal(obj["decimal"])
+    return obj
+
+
+def compare(reference: dict, other: dict, engine: str) -> tuple[int, int, list[str]]:
+    compared = differ = 0
+    notes: list[str] = []
+    for table, keys in TABLES.items():
+        ref_rows, other_rows = reference[table], other.get(table)
+        if other_rows is None:
+            cells = sum(len(row) for row in ref_rows)
+            compared, differ = compared + cells, differ + cells
+            notes.append(f"{engine} {table}: table missing")
+            continue
+        index = {tuple(str(row[k]) for k in keys): row for row in other_rows}
+        if len(index) != len(other_rows):
+            notes.append(f"{engine} {table}: duplicate keys")
+        seen = set()
+        for row in ref_rows:
+            key = tuple(str(row[k]) for k in keys)
+            seen.add(key)
+            match = index.get(key)
+            for column, value in row.items():
+                compared += 1
+                if match is None or column not in match or not same(match[column], value):
+                    differ += 1
+                    if len(notes) < 40:
+                        got = "no row" if match is None else match.get(column, "no column")
+                        notes.append(f"{engine} {table} {key} {column}: {got!r}, duckdb {value!r}")
+        for key, row in index.items():
+            if key not in seen:
+                compared, differ = compared + len(row), differ + len(row)
+                if len(notes) < 40:
+                    notes.append(f"{engine} {table} {key}: extra row")
+    return compared, differ, notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help="comma-separated, duckdb first (default: duckdb,postgres,spark)")
+    parser.add_argument("--workdir", type=Path, help="where builds and logs go (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if engines[:1] != ["duckdb"] or not set(engines) <= set(ENGINES):
+        parser.error(f"--engines must start with duckdb and use {', '.join(ENGINES)}")
+
+    work = (args.workdir or Path(tempfile.mkdtemp(prefix="retention-engines-"))).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    log(f"working in {work}")
+    base_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(ROOT)}
+    results: dict[str, dict] = {}
+    timings: dict[str, float] = {}
+
+    for engine in engines:
+        python = engine_python(engine)
+        env = dict(base_env)
+        if engine == "duckdb":
+            env["RETENTION_DUCKDB_PATH"] = str(work / "duckdb" / "retention.duckdb")
+            timings[engine] = build(engine, python, work, env)
+            results[engine] = dump(engine, python, work, env)
+        elif engine == "postgres":
+            with postgres_server(work) as port:
+                env["RETENTION_PG_PORT"] = str(port)
+                timings[engine] = build(engine, python, work, env)
+                results[engine] = dump(engine, python, work, env)
+        else:
+            env["SPARK_LOCAL_IP"] = "127.0.0.1"
+            env["RETENTION_SPARK_WAREHOUSE"] = str(work / "spark" / "spark-warehouse")
+            timings[engine] = build(engine, python, work, env)
+            results[engine] = dump(engine, python, work, env)
+
+    total_compared = total_differ = 0
+    for engine in engines[1:]:
+        compared, differ, notes = compare(results["duckdb"], results[engine], engine)
+        total_compared += compared
+        total_differ += differ
+        for note in notes:
+            print(note)
+        print(f"{engine}: {compared} cells compared with duckdb, {differ} differ "
+              f"(build and tests {timings[engine]:.0f} s)")
+    print(f"engines: {total_compared} cells compared, {total_differ} differ")
+    return 1 if total_differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
