@@ -184,3 +184,53 @@
     {#- The newest loaded_at of a base model: a downstream row's source_loaded_at. -#}
     (select max(base_rows.loaded_at) from {{ ref(base_model) }} as base_rows)
 {%- endmacro %}
+
+
+{% macro periods_to_build(base_model) %}
+    {#- CTEs all_periods (the whole spine) and periods (those this run builds:
+        all of them, or on an incremental run those from the first period to
+        rebuild on, fixed when the model compiles, before its pre-hook deletes
+        them). Ends with a comma, ready for the next CTE. -#}
+all_periods as (
+
+    select * from {{ ref('int_periods_spined') }}
+
+),
+
+{% if is_incremental() -%}
+first_periods as (
+
+    {{ retention.periods_to_rebuild(base_model) }}
+
+),
+
+periods as (
+
+    select all_periods.*
+    from all_periods
+    inner join first_periods
+        on
+            all_periods.period_grain = first_periods.period_grain
+            and all_periods.period_start >= first_periods.first_period_start
+
+),
+{%- else -%}
+periods as (
+
+    select * from all_periods
+
+),
+{%- endif %}
+{% endmacro %}
+
+
+{% macro rows_in_periods(relation, periods) -%}
+    {#- The rows of `relation` (period_grain, period_start, ...) that fall in
+        one of `periods`. -#}
+    select {{ relation }}.*
+    from {{ relation }}
+    inner join {{ periods }}
+        on
+            {{ relation }}.period_grain = {{ periods }}.period_grain
+            and {{ relation }}.period_start = {{ periods }}.period_start
+{%- endmacro %}

@@ -1,7 +1,9 @@
 {#- One row per customer with a counted order on or before the CLV calibration
     end: the frequency / recency / T / monetary summary the BG/NBD and
     Gamma-Gamma models are fitted on. Orders on one day (reporting time zone)
-    make one purchase; time is measured in var clv_time_unit. -#}
+    make one purchase; time is measured in var clv_time_unit. Counted orders
+    come from int_counted_orders_sequenced, so orders after the as-of date
+    never count, whatever the calibration end. -#}
 
 {%- set unit_days = retention.clv_time_unit_days() %}
 
@@ -31,9 +33,9 @@ purchase_days as (
         orders.customer_id,
         cast(orders.ordered_at_local as date) as purchase_date,
         sum(orders.revenue) as spend
-    from {{ ref('stg_shop__orders') }} as orders
+    from {{ ref('int_counted_orders_sequenced') }} as orders
     cross join calibration
-    where orders.is_counted and cast(orders.ordered_at_local as date) <= calibration.calibration_end_date
+    where cast(orders.ordered_at_local as date) <= calibration.calibration_end_date
     group by 1, 2
 
 ),

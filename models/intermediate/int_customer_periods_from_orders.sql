@@ -7,7 +7,8 @@
     first one a base order row written since the last run can affect (see
     first_periods_to_rebuild). First orders come from full history; the
     customers at the start of the first rebuilt period are the stored
-    customers at the end of the period before it. -#}
+    customers at the end of the period before it. Counted orders come from
+    int_counted_orders_sequenced (counted, before the as-of instant). -#}
 
 {{ config(
     materialized=retention.volume_materialization(),
@@ -22,48 +23,12 @@
 ) %}
 {%- set watermark = retention.processed_watermark() %}
 
+-- depends_on: {{ ref('int_reporting_window') }}
+
 with
 
-reporting_window as (
+{{ retention.periods_to_build('base_shop__orders') }}
 
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
-all_periods as (
-
-    select * from {{ ref('int_periods_spined') }}
-
-),
-
-{% if is_incremental() -%}
-first_periods as (
-
-    -- fixed when the model compiles, before its pre-hook deletes them
-    {{ retention.periods_to_rebuild('base_shop__orders') }}
-
-),
-
-periods as (
-
-    -- the periods this run rebuilds
-    select all_periods.*
-    from all_periods
-    inner join first_periods
-        on
-            all_periods.period_grain = first_periods.period_grain
-            and all_periods.period_start >= first_periods.first_period_start
-
-),
-
-{% else -%}
-periods as (
-
-    select * from all_periods
-
-),
-
-{% endif -%}
 grains as (
 
     select distinct period_grain from all_periods
@@ -72,13 +37,13 @@ grains as (
 
 all_counted_orders as (
 
+    -- counted orders before the as-of instant, each with its order number
     select
-        orders.customer_id,
-        orders.ordered_at_local,
-        orders.revenue
-    from {{ ref('stg_shop__orders') }} as orders
-    cross join reporting_window
-    where orders.is_counted and orders.ordered_at_local < reporting_window.as_of_at
+        customer_id,
+        ordered_at_local,
+        revenue,
+        order_number
+    from {{ ref('int_counted_orders_sequenced') }}
 
 ),
 
@@ -120,23 +85,19 @@ orders_in_periods_of_grains as (
 
 orders_in_periods as (
 
-    select orders_in_periods_of_grains.*
-    from orders_in_periods_of_grains
-    inner join periods
-        on
-            orders_in_periods_of_grains.period_grain = periods.period_grain
-            and orders_in_periods_of_grains.period_start = periods.period_start
+    {{ retention.rows_in_periods('orders_in_periods_of_grains', 'periods') }}
 
 ),
 
 first_orders as (
 
-    -- from full history, never from the rebuilt slice
+    -- from full history, never from the rebuilt slice; the first order in
+    -- elapsed time, whose local period is the period of the earliest local time
     select
         customer_id,
-        min(ordered_at_local) as first_order_at
+        ordered_at_local as first_order_at
     from all_counted_orders
-    group by 1
+    where order_number = 1
 
 ),
 
@@ -154,12 +115,7 @@ new_customers_of_grains as (
 
 new_customers as (
 
-    select new_customers_of_grains.*
-    from new_customers_of_grains
-    inner join periods
-        on
-            new_customers_of_grains.period_grain = periods.period_grain
-            and new_customers_of_grains.period_start = periods.period_start
+    {{ retention.rows_in_periods('new_customers_of_grains', 'periods') }}
 
 ),
 
@@ -225,12 +181,7 @@ customers_at_start_of_grains as (
 
 customers_at_start as (
 
-    select customers_at_start_of_grains.*
-    from customers_at_start_of_grains
-    inner join periods
-        on
-            customers_at_start_of_grains.period_grain = periods.period_grain
-            and customers_at_start_of_grains.period_start = periods.period_start
+    {{ retention.rows_in_periods('customers_at_start_of_grains', 'periods') }}
 
 ),
 

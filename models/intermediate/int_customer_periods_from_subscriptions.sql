@@ -28,40 +28,8 @@ reporting_window as (
 
 ),
 
-all_periods as (
+{{ retention.periods_to_build('base_billing__subscriptions') }}
 
-    select * from {{ ref('int_periods_spined') }}
-
-),
-
-{% if is_incremental() -%}
-first_periods as (
-
-    -- fixed when the model compiles, before its pre-hook deletes them
-    {{ retention.periods_to_rebuild('base_billing__subscriptions') }}
-
-),
-
-periods as (
-
-    -- the periods this run rebuilds
-    select all_periods.*
-    from all_periods
-    inner join first_periods
-        on
-            all_periods.period_grain = first_periods.period_grain
-            and all_periods.period_start >= first_periods.first_period_start
-
-),
-
-{% else -%}
-periods as (
-
-    select * from all_periods
-
-),
-
-{% endif -%}
 grains as (
 
     select distinct period_grain from all_periods
@@ -145,12 +113,7 @@ mrr_at_period_start_of_grains as (
 
 mrr_at_period_start as (
 
-    select mrr_at_period_start_of_grains.*
-    from mrr_at_period_start_of_grains
-    inner join periods
-        on
-            mrr_at_period_start_of_grains.period_grain = periods.period_grain
-            and mrr_at_period_start_of_grains.period_start = periods.period_start
+    {{ retention.rows_in_periods('mrr_at_period_start_of_grains', 'periods') }}
 
 ),
 
@@ -164,12 +127,7 @@ mrr_12_months_before_end_of_grains as (
 
 mrr_12_months_before_end as (
 
-    select mrr_12_months_before_end_of_grains.*
-    from mrr_12_months_before_end_of_grains
-    inner join periods
-        on
-            mrr_12_months_before_end_of_grains.period_grain = periods.period_grain
-            and mrr_12_months_before_end_of_grains.period_start = periods.period_start
+    {{ retention.rows_in_periods('mrr_12_months_before_end_of_grains', 'periods') }}
 
 ),
 
@@ -197,12 +155,7 @@ new_customers_of_grains as (
 
 new_customers as (
 
-    select new_customers_of_grains.*
-    from new_customers_of_grains
-    inner join periods
-        on
-            new_customers_of_grains.period_grain = periods.period_grain
-            and new_customers_of_grains.period_start = periods.period_start
+    {{ retention.rows_in_periods('new_customers_of_grains', 'periods') }}
 
 ),
 
