@@ -100,22 +100,24 @@ def postgres_server(work: Path):
         shutil.chown(folder, user="postgres")
         as_postgres = ["runuser", "-u", "postgres", "--"]
     data, port = folder / "data", free_port()
-    log_file = work / "postgres.log"
-    log_file.touch()
-    if os.geteuid() == 0:
-        shutil.chown(log_file, user="postgres")
+    # the server log stays in the server's own folder (the postgres user may not
+    # enter the work folder) and is copied next to the builds when it stops
+    log_file = folder / "server.log"
     run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
          "--no-sync"], stdout=subprocess.DEVNULL)
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off"
-    run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log_file), "-w", "start"],
-        stdout=subprocess.DEVNULL)
-    log(f"postgres: server {bin_dir.parent.name} on 127.0.0.1:{port}, data in {data}")
     try:
-        run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q", "-c", "create database retention"])
+        run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log_file), "-w",
+             "start"], stdout=subprocess.DEVNULL)
+        log(f"postgres: server {bin_dir.parent.name} on 127.0.0.1:{port}, data in {data}")
+        psql = str(bin_dir / "psql") if (bin_dir / "psql").exists() else "psql"
+        run([psql, "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q", "-c", "create database retention"])
         yield port
     finally:
         subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
                        stdout=subprocess.DEVNULL, check=False)
+        if log_file.exists():
+            shutil.copy(log_file, work / "postgres.log")
         shutil.rmtree(folder, ignore_errors=True)
         log("postgres: server stopped and removed")
 
