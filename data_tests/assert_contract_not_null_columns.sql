@@ -1,26 +1,25 @@
 {#- The marts' contracts declare not_null constraints. Engines that enforce
     them (DuckDB, PostgreSQL) reject a null on write; Spark tables without
-    Delta cannot, so there this test checks the same columns after the build.
-    Returns one row per (mart, column) holding nulls. -#}
-{{ config(enabled=target.type == 'spark') }}
+    Delta cannot, so this test checks the same columns after the build, on
+    every engine alike. Returns one row per (mart, column) holding nulls. -#}
 
 {%- set marts = [
     'fct_customer_retention', 'fct_revenue_retention', 'fct_order_metrics', 'dim_customers',
     'fct_cohort_retention', 'fct_purchase_sequence', 'fct_historical_clv', 'fct_acquisition_clv',
 ] %}
-{%- set checks = [] %}
-{%- for mart in marts %}
-    {%- set relation = ref(mart) %}
-    {%- if execute %}
-        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == mart %}
-            {%- for column in node.columns.values() %}
-                {%- if column.constraints | selectattr('type', 'equalto', 'not_null') | list | length > 0 %}
-                    {%- do checks.append((mart, column.name, relation)) %}
-                {%- endif %}
-            {%- endfor %}
-        {%- endfor %}
-    {%- endif %}
-{%- endfor %}
+{%- set checks = [] -%}
+{%- for mart in marts -%}
+{%- set relation = ref(mart) -%}
+{%- if execute -%}
+{%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == mart -%}
+{%- for column in node.columns.values() -%}
+{%- if column.constraints | selectattr('type', 'equalto', 'not_null') | list | length > 0 -%}
+{%- do checks.append((mart, column.name, relation)) -%}
+{%- endif -%}
+{%- endfor -%}
+{%- endfor -%}
+{%- endif -%}
+{%- endfor -%}
 
 {%- if checks | length == 0 %}
 select

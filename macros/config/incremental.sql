@@ -33,10 +33,16 @@
 {% endmacro %}
 
 
+{% macro timestamp_literal(text) %}
+    {#- A timestamp written as text (YYYY-MM-DD HH:MM:SS[.ffffff]) as a SQL literal. -#}
+    {{ return("cast('" ~ text ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{% endmacro %}
+
+
 {% macro run_started_at_literal() %}
     {#- This run's start (UTC) as a timestamp literal: the `loaded_at` of every
         row a run writes. -#}
-    {{ return("cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ return(retention.timestamp_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f'))) }}
 {% endmacro %}
 
 
@@ -54,8 +60,8 @@
 {% macro incremental_guard(names) %}
     {#- Fails an incremental run whose vars differ from the ones the stored rows
         were built with, naming the fix. -#}
+    {%- set current = retention.build_settings(names) -%}
     {%- if execute and is_incremental() -%}
-        {%- set current = retention.build_settings(names) -%}
         {%- set stored = run_query('select distinct build_settings from ' ~ this) -%}
         {%- for row in stored.rows -%}
             {%- if row[0] != current -%}
@@ -66,7 +72,7 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {{ return("'" ~ retention.build_settings(names) ~ "'") }}
+    {{ return("'" ~ current ~ "'") }}
 {% endmacro %}
 
 
@@ -80,7 +86,7 @@
     {%- if newest is none -%}
         {{ return("cast(null as " ~ dbt.type_timestamp() ~ ")") }}
     {%- endif -%}
-    {{ return("cast('" ~ newest ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ return(retention.timestamp_literal(newest)) }}
 {% endmacro %}
 
 

@@ -21,7 +21,6 @@
 {%- set settings = retention.incremental_guard(
     ['reporting_timezone', 'period_grains', 'orders_activity_window_days']
 ) %}
-{%- set watermark = retention.processed_watermark() %}
 
 -- depends_on: {{ ref('int_reporting_window') }}
 

@@ -18,7 +18,6 @@
 ) }}
 
 {%- set settings = retention.incremental_guard(['reporting_timezone', 'period_grains']) %}
-{%- set watermark = retention.processed_watermark() %}
 
 with
 
