@@ -1,15 +1,16 @@
 -- Nothing is lost silently: for every source, raw rows = staged rows + exact
 -- duplicate rows + rejected rows. Returns the sources where that fails.
 {%- set sources = [
-    ('orders', 'shop', ['order_id', 'customer_id', 'ordered_at', 'status', 'amount', 'currency', 'refunded_amount'], 'stg_shop__orders'),
-    ('subscriptions', 'billing', ['subscription_id', 'customer_id', 'plan_id', 'started_at', 'ended_at', 'billing_interval', 'amount', 'quantity', 'currency'], 'stg_billing__subscriptions'),
-    ('customers', 'crm', ['customer_id', 'created_at', 'country', 'acquisition_channel', 'email'], 'stg_crm__customers'),
-    ('acquisition_costs', 'marketing', ['month', 'channel', 'spend'], 'stg_marketing__acquisition_costs'),
+    ('orders', 'shop', 'stg_shop__orders'),
+    ('subscriptions', 'billing', 'stg_billing__subscriptions'),
+    ('customers', 'crm', 'stg_crm__customers'),
+    ('acquisition_costs', 'marketing', 'stg_marketing__acquisition_costs'),
 ] %}
 
 with
 
-{% for table_name, source_name, columns, staged_model in sources %}
+{% for table_name, source_name, staged_model in sources %}
+{%- set columns = retention.raw_column_names(table_name) %}
 {{ table_name }}_counts as (
 
     select
@@ -33,7 +34,7 @@ with
 {% endfor %}
 counts as (
 
-    {% for table_name, _, _, _ in sources -%}
+    {% for table_name, _, _ in sources -%}
     select * from {{ table_name }}_counts
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

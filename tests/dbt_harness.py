@@ -11,27 +11,33 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import duckdb
+import yaml
 from dbt.cli.main import dbtRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The DuckDB type each declared raw column type is loaded as in tests.
+DUCKDB_TYPES = {"text": "varchar", "timestamp": "timestamp", "decimal": "decimal(18,2)", "integer": "integer",
+                "date": "date", "boolean": "boolean"}
+
+
+def declared_raw_columns() -> dict[str, list[tuple[str, str]]]:
+    """{table: [(column, declared type)]} from the source YAMLs: the one list of
+    raw columns the project keeps."""
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted((ROOT / "models" / "staging").glob("*/_*__sources.yml")):
+        for source in yaml.safe_load(path.read_text())["sources"]:
+            for table in source["tables"]:
+                columns[table["name"]] = [(c["name"], c["data_type"]) for c in table["columns"]]
+    return columns
+
+
 RAW_COLUMNS = {
-    "orders": [
-        ("order_id", "varchar"), ("customer_id", "varchar"), ("ordered_at", "timestamp"),
-        ("status", "varchar"), ("amount", "decimal(18,2)"), ("currency", "varchar"),
-        ("refunded_amount", "decimal(18,2)"),
-    ],
-    "subscriptions": [
-        ("subscription_id", "varchar"), ("customer_id", "varchar"), ("plan_id", "varchar"),
-        ("started_at", "timestamp"), ("ended_at", "timestamp"), ("billing_interval", "varchar"),
-        ("amount", "decimal(18,2)"), ("quantity", "integer"), ("currency", "varchar"),
-    ],
-    "customers": [
-        ("customer_id", "varchar"), ("created_at", "timestamp"), ("country", "varchar"),
-        ("acquisition_channel", "varchar"), ("email", "varchar"),
-    ],
-    "acquisition_costs": [("month", "date"), ("channel", "varchar"), ("spend", "decimal(18,2)")],
+    table: [(name, DUCKDB_TYPES[declared]) for name, declared in columns]
+    for table, columns in declared_raw_columns().items()
 }
+# Every raw column as text, as a feed that delivers text would hold them.
+TEXT_RAW_COLUMNS = {table: [(name, "varchar") for name, _ in columns] for table, columns in RAW_COLUMNS.items()}
 
 
 def release_duckdb() -> None:

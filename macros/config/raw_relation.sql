@@ -3,46 +3,136 @@
     - Always calls source() so lineage and `dbt source freshness` see it.
     - While the demo seeds are enabled, also depends on the seed of the same
       name, so `dbt build` loads the seed before reading it.
+    - A table the warehouse stores under another case (ORDERS, as Snowflake
+      folds unquoted names) is found and read quoted, exactly as stored.
     - An optional table that does not exist resolves to an empty relation of the
-      spec's shape, so its marts come out empty instead of failing.
+      declared shape, so its marts come out empty instead of failing.
     - The required table (orders) fails with a message that says what to set. -#}
 
 {% macro raw_columns(table_name) %}
-    {%- set columns = {
-        'orders': [
-            ('order_id', dbt.type_string()), ('customer_id', dbt.type_string()),
-            ('ordered_at', dbt.type_timestamp()), ('status', dbt.type_string()),
-            ('amount', retention.type_money()), ('currency', dbt.type_string()),
-            ('refunded_amount', retention.type_money())],
-        'subscriptions': [
-            ('subscription_id', dbt.type_string()), ('customer_id', dbt.type_string()),
-            ('plan_id', dbt.type_string()), ('started_at', dbt.type_timestamp()),
-            ('ended_at', dbt.type_timestamp()), ('billing_interval', dbt.type_string()),
-            ('amount', retention.type_money()), ('quantity', dbt.type_int()),
-            ('currency', dbt.type_string())],
-        'customers': [
-            ('customer_id', dbt.type_string()), ('created_at', dbt.type_timestamp()),
-            ('country', dbt.type_string()), ('acquisition_channel', dbt.type_string()),
-            ('email', dbt.type_string())],
-        'acquisition_costs': [
-            ('month', 'date'), ('channel', dbt.type_string()), ('spend', retention.type_money())],
-    } -%}
-    {{ return(columns[table_name]) }}
+    {#- The declared columns of a raw table, [(name, type)], from its source
+        YAML (types: text, timestamp, decimal, integer, date). Empty while dbt
+        parses (the graph is read only when SQL is rendered for real). -#}
+    {%- set columns = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values()
+            if node.package_name == 'retention' and node.name == table_name -%}
+            {%- for column in node.columns.values() -%}
+                {%- do columns.append((column.name, column.data_type)) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- if columns | length == 0 -%}
+            {{ exceptions.raise_compiler_error("No columns are declared for the raw table '" ~ table_name ~ "': list them with data_type in its source YAML under models/staging.") }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(columns) }}
 {% endmacro %}
 
 
-{% macro raw_relation(source_name, table_name, required=false) %}
+{% macro raw_column_names(table_name) %}
+    {%- set names = [] -%}
+    {%- for name, _ in retention.raw_columns(table_name) -%}
+        {%- do names.append(name) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{% endmacro %}
+
+
+{% macro declared_sql_type(declared) %}
+    {#- The warehouse type of a declared raw column type. -#}
+    {%- set types = {
+        'text': dbt.type_string(), 'timestamp': dbt.type_timestamp(), 'decimal': retention.type_money(),
+        'integer': dbt.type_bigint(), 'date': 'date', 'boolean': dbt.type_boolean(),
+    } -%}
+    {%- if declared not in types -%}
+        {{ exceptions.raise_compiler_error("A raw column is declared with data_type '" ~ declared ~ "': use one of " ~ types.keys() | list | join(', ') ~ ".") }}
+    {%- endif -%}
+    {{ return(types[declared]) }}
+{% endmacro %}
+
+
+{% macro find_raw_relation(source_name, table_name) %}
+    {#- The raw table as the warehouse stores it, or none when it does not exist.
+        A name stored in another case (ORDERS) is matched case-insensitively and
+        read quoted, as stored. -#}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set stored_identifier = adapter.dispatch('stored_identifier', 'retention')(relation) -%}
+    {%- if stored_identifier is none or stored_identifier == relation.identifier -%}
+        {{ return(adapter.get_relation(
+            database=relation.database, schema=relation.schema, identifier=relation.identifier)) }}
+    {%- endif -%}
+    {{ return(relation.incorporate(path={'identifier': stored_identifier}, quote_policy={'identifier': true})) }}
+{% endmacro %}
+
+{% macro default__stored_identifier(relation) %}
+    {#- The table name as information_schema holds it (the exact name first),
+        matched without regard to case; none when there is no such table. -#}
+    {{ return(retention.stored_identifier_from(
+        relation.database ~ '.information_schema.tables', relation, "table_catalog is not null")) }}
+{% endmacro %}
+
+{% macro duckdb__stored_identifier(relation) %}
+    {{ return(retention.stored_identifier_from(
+        'information_schema.tables', relation, "table_catalog = '" ~ relation.database ~ "'")) }}
+{% endmacro %}
+
+{% macro postgres__stored_identifier(relation) %}
+    {#- information_schema is per database on PostgreSQL. -#}
+    {{ return(retention.stored_identifier_from('information_schema.tables', relation, "true")) }}
+{% endmacro %}
+
+{% macro stored_identifier_from(tables, relation, catalog_condition) %}
+    {%- set query -%}
+        select table_name
+        from {{ tables }}
+        where
+            {{ catalog_condition }}
+            and lower(table_schema) = lower('{{ relation.schema }}')
+            and lower(table_name) = lower('{{ relation.identifier }}')
+        order by case when table_name = '{{ relation.identifier }}' then 0 else 1 end, table_name
+    {%- endset -%}
+    {%- set found = run_query(query) -%}
+    {%- if found.rows | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(found.rows[0][0]) }}
+{% endmacro %}
+
+{% macro spark__stored_identifier(relation) %}
+    {#- Spark's catalog folds names to lower case: nothing to look up. -#}
+    {{ return(none) }}
+{% endmacro %}
+
+
+{% macro raw_source(source_name, table_name, required=false) %}
+    {#- {'relation': SQL to select from, 'types': {column: warehouse type or
+        none}} for a raw table; the types steer how each column is read
+        (conversions.sql). -#}
     {%- if retention.demo_data_enabled() -%}
         {%- do ref(table_name) -%}
     {%- endif -%}
     {%- set relation = source(source_name, table_name) -%}
+    {%- set declared = retention.raw_columns(table_name) -%}
     {%- if not execute -%}
-        {{ return(relation) }}
+        {{ return({'relation': relation, 'types': {}}) }}
     {%- endif -%}
-    {%- set found = adapter.get_relation(
-        database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+    {%- set found = retention.find_raw_relation(source_name, table_name) -%}
     {%- if found is not none -%}
-        {{ return(relation) }}
+        {%- set stored = {} -%}
+        {%- for column in adapter.get_columns_in_relation(found) -%}
+            {%- do stored.update({column.name | lower: column.data_type}) -%}
+        {%- endfor -%}
+        {%- set types = {} -%}
+        {%- for name, _ in declared -%}
+            {%- if name not in stored -%}
+                {{ exceptions.raise_compiler_error(
+                    "The raw table " ~ found ~ " has no column '" ~ name ~ "'. Its columns must include "
+                    ~ retention.raw_column_names(table_name) | join(', ') ~ " (see docs/metrics.md); add it, "
+                    ~ "as nulls if the feed has no such values, or point var raw_schema at another table.") }}
+            {%- endif -%}
+            {%- do types.update({name: stored[name]}) -%}
+        {%- endfor -%}
+        {{ return({'relation': found, 'types': types}) }}
     {%- endif -%}
     {%- if required and target.name != 'lint' -%}
         {{ exceptions.raise_compiler_error(
@@ -51,8 +141,20 @@
             ~ "or load the demo data with dbt seed.") }}
     {%- endif -%}
     {%- set empty_columns = [] -%}
-    {%- for name, data_type in retention.raw_columns(table_name) -%}
-        {%- do empty_columns.append('cast(null as ' ~ data_type ~ ') as ' ~ name) -%}
+    {%- set types = {} -%}
+    {%- for name, data_type in declared -%}
+        {%- set sql_type = retention.declared_sql_type(data_type) -%}
+        {%- do empty_columns.append('cast(null as ' ~ sql_type ~ ') as ' ~ name) -%}
+        {%- do types.update({name: sql_type}) -%}
     {%- endfor -%}
-    {{ return('(select ' ~ empty_columns | join(', ') ~ ' where 1 = 0) as absent_' ~ table_name) }}
+    {{ return({
+        'relation': '(select ' ~ empty_columns | join(', ') ~ ' where 1 = 0) as absent_' ~ table_name,
+        'types': types,
+    }) }}
+{% endmacro %}
+
+
+{% macro raw_relation(source_name, table_name, required=false) %}
+    {#- The relation of raw_source, to select from. -#}
+    {{ return(retention.raw_source(source_name, table_name, required)['relation']) }}
 {% endmacro %}

@@ -16,12 +16,15 @@
 
 {%- set settings = retention.incremental_guard(['reporting_currency', 'exchange_rates']) %}
 {%- set lookback_days = retention.incremental_lookback_days() %}
+{%- set raw = retention.raw_source('billing', 'subscriptions') %}
+{%- set raw_types = raw['types'] %}
+{%- set raw_columns = retention.raw_column_names('subscriptions') %}
 
 with
 
 source as (
 
-    select * from {{ retention.raw_relation('billing', 'subscriptions') }}
+    select * from {{ raw['relation'] }}
 
 ),
 
@@ -42,8 +45,8 @@ keyed_source as (
     select
         source.*,
         nullif(trim(cast(source.subscription_id as {{ dbt.type_string() }})), '') as parsed_subscription_id,
-        {{ retention.to_utc_timestamp('source.started_at') }} as parsed_started_at,
-        {{ retention.to_utc_timestamp('source.ended_at') }} as parsed_ended_at
+        {{ retention.try_to_timestamp('source.started_at', raw_types.started_at) }} as parsed_started_at,
+        {{ retention.try_to_timestamp('source.ended_at', raw_types.ended_at) }} as parsed_ended_at
     from source
 
 ),
@@ -57,6 +60,7 @@ in_window as (
         keyed_source.parsed_started_at >= window_start.window_start_at
         or keyed_source.parsed_ended_at >= window_start.window_start_at
         or keyed_source.parsed_started_at is null
+        or not {{ retention.timestamp_in_range('keyed_source.parsed_started_at') }}
         or window_start.window_start_at is null
 
 ),
@@ -103,41 +107,48 @@ increment as (
 deduplicated as (
 
     -- exact duplicate rows count once
-    select distinct
-        subscription_id,
-        customer_id,
-        plan_id,
-        started_at,
-        ended_at,
-        billing_interval,
-        amount,
-        quantity,
-        currency
+    select distinct {{ raw_columns | join(', ') }}
     from increment
+
+),
+
+parsed as (
+
+    select
+        nullif(trim(cast(subscription_id as {{ dbt.type_string() }})), '') as subscription_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
+        nullif(trim(cast(plan_id as {{ dbt.type_string() }})), '') as plan_id,
+        {{ retention.try_to_timestamp('started_at', raw_types.started_at) }} as parsed_started_at,
+        {{ retention.try_to_timestamp('ended_at', raw_types.ended_at) }} as parsed_ended_at,
+        nullif(lower(trim(cast(billing_interval as {{ dbt.type_string() }}))), '') as billing_interval,
+        {{ retention.try_to_number('amount', raw_types.amount) }} as parsed_amount,
+        {{ retention.try_to_money('amount', raw_types.amount) }} as original_amount,
+        {{ retention.try_to_number('quantity', raw_types.quantity) }} as parsed_quantity,
+        {{ retention.try_to_whole_number('quantity', raw_types.quantity) }} as quantity,
+        nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as currency,
+        {{ retention.row_as_text(raw_columns) }} as raw_row,
+        {{ retention.has_raw_value('started_at', raw_types.started_at) }} as has_raw_started_at,
+        {{ retention.has_raw_value('ended_at', raw_types.ended_at) }} as has_raw_ended_at,
+        {{ retention.has_raw_value('amount', raw_types.amount) }} as has_raw_amount,
+        {{ retention.has_raw_value('quantity', raw_types.quantity) }} as has_raw_quantity
+    from deduplicated
 
 ),
 
 typed as (
 
     select
-        nullif(trim(cast(subscription_id as {{ dbt.type_string() }})), '') as subscription_id,
-        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
-        nullif(trim(cast(plan_id as {{ dbt.type_string() }})), '') as plan_id,
-        {{ retention.to_utc_timestamp('started_at') }} as started_at,
-        {{ retention.to_utc_timestamp('ended_at') }} as ended_at,
-        nullif(lower(trim(cast(billing_interval as {{ dbt.type_string() }}))), '') as billing_interval,
-        {{ dbt.safe_cast('amount', retention.type_money()) }} as original_amount,
-        {{ dbt.safe_cast('quantity', dbt.type_bigint()) }} as quantity,
-        nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as currency,
-        {{ retention.row_as_text([
-            'subscription_id', 'customer_id', 'plan_id', 'started_at', 'ended_at',
-            'billing_interval', 'amount', 'quantity', 'currency'
-        ]) }} as raw_row,
-        started_at is not null as has_raw_started_at,
-        ended_at is not null as has_raw_ended_at,
-        amount is not null as has_raw_amount,
-        quantity is not null as has_raw_quantity
-    from deduplicated
+        *,
+        case
+            when {{ retention.timestamp_in_range('parsed_started_at') }} then parsed_started_at
+        end as started_at,
+        -- an end after the run's start plus one day (a scheduled cancellation,
+        -- or infinity for "no end") cannot change any number yet: still running
+        case
+            when {{ retention.timestamp_in_range('parsed_ended_at') }} then parsed_ended_at
+        end as ended_at,
+        parsed_ended_at > {{ retention.latest_valid_timestamp() }} as is_ended_after_range
+    from parsed
 
 ),
 
@@ -162,19 +173,27 @@ checked as (
         {{ retention.exchange_rate('typed.currency') }} as exchange_rate,
         case
             when typed.subscription_id is null then 'missing subscription_id'
-            when typed.started_at is null and typed.has_raw_started_at then 'unparseable started_at'
+            when typed.parsed_started_at is null and typed.has_raw_started_at then 'unparseable started_at'
+            when typed.started_at is null and typed.has_raw_started_at then 'started_at out of range'
             when typed.started_at is null then 'missing started_at'
             when conflicting_keys.subscription_id is not null
                 then 'price period on rows with different values'
             when typed.customer_id is null then 'missing customer_id'
-            when typed.ended_at is null and typed.has_raw_ended_at then 'unparseable ended_at'
+            when typed.parsed_ended_at is null and typed.has_raw_ended_at then 'unparseable ended_at'
+            when typed.ended_at is null and typed.has_raw_ended_at and not typed.is_ended_after_range
+                then 'ended_at out of range'
             when typed.ended_at <= typed.started_at then 'ended_at not after started_at'
             when typed.billing_interval is null then 'missing billing_interval'
             when typed.billing_interval not in ('week', 'month', 'quarter', 'year') then 'unknown billing_interval'
-            when typed.original_amount is null and typed.has_raw_amount then 'unparseable amount'
+            when typed.parsed_amount is null and typed.has_raw_amount then 'unparseable amount'
+            when typed.original_amount is null and typed.has_raw_amount then 'amount out of range'
             when typed.original_amount is null then 'missing amount'
             when typed.original_amount < 0 then 'negative amount'
-            when typed.quantity is null and typed.has_raw_quantity then 'unparseable quantity'
+            when typed.has_raw_quantity and (
+                typed.parsed_quantity is null
+                or ({{ retention.number_in_range('typed.parsed_quantity') }} and typed.quantity is null)
+            ) then 'unparseable quantity'
+            when typed.quantity is null and typed.has_raw_quantity then 'quantity out of range'
             when typed.quantity < 0 then 'negative quantity'
             when typed.currency is null then 'missing currency'
             when {{ retention.exchange_rate('typed.currency') }} is null then 'currency without exchange rate'

@@ -1,39 +1,50 @@
 {#- Every distinct raw customer row with the reason it cannot be used (null
     when it can). -#}
 
+{%- set raw = retention.raw_source('crm', 'customers') %}
+{%- set raw_types = raw['types'] %}
+
 with
 
 source as (
 
-    select * from {{ retention.raw_relation('crm', 'customers') }}
+    select * from {{ raw['relation'] }}
 
 ),
 
 deduplicated as (
 
     -- exact duplicate rows count once
-    select distinct
-        customer_id,
-        created_at,
-        country,
-        acquisition_channel,
-        email
+    select distinct {{ retention.raw_column_names('customers') | join(', ') }}
     from source
+
+),
+
+parsed as (
+
+    select
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
+        {{ retention.try_to_timestamp('created_at', raw_types.created_at) }} as parsed_created_at,
+        nullif(upper(trim(cast(country as {{ dbt.type_string() }}))), '') as country,
+        nullif(lower(trim(cast(acquisition_channel as {{ dbt.type_string() }}))), '') as acquisition_channel,
+        {{ retention.hash_personal_data('nullif(trim(cast(email as ' ~ dbt.type_string() ~ ")), '')") }} as email_hash,
+        {#- the raw row is kept for the audit trail without the email address -#}
+        {{ retention.row_as_text(
+            retention.raw_column_names('customers') | reject('equalto', 'email') | list
+        ) }} as raw_row,
+        {{ retention.has_raw_value('created_at', raw_types.created_at) }} as has_raw_created_at
+    from deduplicated
 
 ),
 
 typed as (
 
     select
-        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
-        {{ retention.to_utc_timestamp('created_at') }} as created_at,
-        nullif(upper(trim(cast(country as {{ dbt.type_string() }}))), '') as country,
-        nullif(lower(trim(cast(acquisition_channel as {{ dbt.type_string() }}))), '') as acquisition_channel,
-        {{ retention.hash_personal_data('nullif(trim(cast(email as ' ~ dbt.type_string() ~ ")), '')") }} as email_hash,
-        {#- the raw row is kept for the audit trail without the email address -#}
-        {{ retention.row_as_text(['customer_id', 'created_at', 'country', 'acquisition_channel']) }} as raw_row,
-        created_at is not null as has_raw_created_at
-    from deduplicated
+        *,
+        case
+            when {{ retention.timestamp_in_range('parsed_created_at') }} then parsed_created_at
+        end as created_at
+    from parsed
 
 ),
 
@@ -59,7 +70,8 @@ final as (
         case
             when typed.customer_id is null then 'missing customer_id'
             when conflicting_ids.customer_id is not null then 'customer_id on rows with different values'
-            when typed.created_at is null and typed.has_raw_created_at then 'unparseable created_at'
+            when typed.parsed_created_at is null and typed.has_raw_created_at then 'unparseable created_at'
+            when typed.created_at is null and typed.has_raw_created_at then 'created_at out of range'
         end as rejection_reason
     from typed
     left join conflicting_ids

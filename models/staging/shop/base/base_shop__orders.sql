@@ -16,12 +16,15 @@
 
 {%- set settings = retention.incremental_guard(['reporting_currency', 'exchange_rates']) %}
 {%- set lookback_days = retention.incremental_lookback_days() %}
+{%- set raw = retention.raw_source('shop', 'orders', required=true) %}
+{%- set raw_types = raw['types'] %}
+{%- set raw_columns = retention.raw_column_names('orders') %}
 
 with
 
 source as (
 
-    select * from {{ retention.raw_relation('shop', 'orders', required=true) }}
+    select * from {{ raw['relation'] }}
 
 ),
 
@@ -42,19 +45,22 @@ keyed_source as (
     select
         source.*,
         nullif(trim(cast(source.order_id as {{ dbt.type_string() }})), '') as parsed_order_id,
-        {{ retention.to_utc_timestamp('source.ordered_at') }} as parsed_ordered_at
+        {{ retention.try_to_timestamp('source.ordered_at', raw_types.ordered_at) }} as parsed_ordered_at
     from source
 
 ),
 
 in_window as (
 
+    -- rows with no usable ordered_at (missing, unparseable or out of range) are
+    -- re-read on every run: a date ahead of today may become usable later
     select keyed_source.*
     from keyed_source
     cross join window_start
     where
         keyed_source.parsed_ordered_at >= window_start.window_start_at
         or keyed_source.parsed_ordered_at is null
+        or not {{ retention.timestamp_in_range('keyed_source.parsed_ordered_at') }}
         or window_start.window_start_at is null
 
 ),
@@ -89,35 +95,39 @@ increment as (
 deduplicated as (
 
     -- exact duplicate rows count once
-    select distinct
-        order_id,
-        customer_id,
-        ordered_at,
-        status,
-        amount,
-        currency,
-        refunded_amount
+    select distinct {{ raw_columns | join(', ') }}
     from increment
+
+),
+
+parsed as (
+
+    select
+        nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') as order_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
+        {{ retention.try_to_timestamp('ordered_at', raw_types.ordered_at) }} as parsed_ordered_at,
+        nullif(lower(trim(cast(status as {{ dbt.type_string() }}))), '') as status,
+        {{ retention.try_to_number('amount', raw_types.amount) }} as parsed_amount,
+        {{ retention.try_to_money('amount', raw_types.amount) }} as original_amount,
+        nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as currency,
+        {{ retention.try_to_number('refunded_amount', raw_types.refunded_amount) }} as parsed_refunded_amount,
+        {{ retention.try_to_money('refunded_amount', raw_types.refunded_amount) }} as original_refunded_amount,
+        {{ retention.row_as_text(raw_columns) }} as raw_row,
+        {{ retention.has_raw_value('ordered_at', raw_types.ordered_at) }} as has_raw_ordered_at,
+        {{ retention.has_raw_value('amount', raw_types.amount) }} as has_raw_amount,
+        {{ retention.has_raw_value('refunded_amount', raw_types.refunded_amount) }} as has_raw_refunded_amount
+    from deduplicated
 
 ),
 
 typed as (
 
     select
-        nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') as order_id,
-        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
-        {{ retention.to_utc_timestamp('ordered_at') }} as ordered_at,
-        nullif(lower(trim(cast(status as {{ dbt.type_string() }}))), '') as status,
-        {{ dbt.safe_cast('amount', retention.type_money()) }} as original_amount,
-        nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as currency,
-        {{ dbt.safe_cast('refunded_amount', retention.type_money()) }} as original_refunded_amount,
-        {{ retention.row_as_text(
-            ['order_id', 'customer_id', 'ordered_at', 'status', 'amount', 'currency', 'refunded_amount']
-        ) }} as raw_row,
-        ordered_at is not null as has_raw_ordered_at,
-        amount is not null as has_raw_amount,
-        refunded_amount is not null as has_raw_refunded_amount
-    from deduplicated
+        *,
+        case
+            when {{ retention.timestamp_in_range('parsed_ordered_at') }} then parsed_ordered_at
+        end as ordered_at
+    from parsed
 
 ),
 
@@ -141,15 +151,19 @@ checked as (
             when typed.order_id is null then 'missing order_id'
             when conflicting_ids.order_id is not null then 'order_id on rows with different values'
             when typed.customer_id is null then 'missing customer_id'
-            when typed.ordered_at is null and typed.has_raw_ordered_at then 'unparseable ordered_at'
+            when typed.parsed_ordered_at is null and typed.has_raw_ordered_at then 'unparseable ordered_at'
+            when typed.ordered_at is null and typed.has_raw_ordered_at then 'ordered_at out of range'
             when typed.ordered_at is null then 'missing ordered_at'
             when typed.status is null then 'missing status'
             when typed.status not in ('completed', 'refunded', 'cancelled', 'pending') then 'unknown status'
-            when typed.original_amount is null and typed.has_raw_amount then 'unparseable amount'
+            when typed.parsed_amount is null and typed.has_raw_amount then 'unparseable amount'
+            when typed.original_amount is null and typed.has_raw_amount then 'amount out of range'
             when typed.original_amount is null then 'missing amount'
             when typed.original_amount < 0 then 'negative amount'
-            when typed.original_refunded_amount is null and typed.has_raw_refunded_amount
+            when typed.parsed_refunded_amount is null and typed.has_raw_refunded_amount
                 then 'unparseable refunded_amount'
+            when typed.original_refunded_amount is null and typed.has_raw_refunded_amount
+                then 'refunded_amount out of range'
             when typed.original_refunded_amount < 0 then 'negative refunded_amount'
             when typed.original_refunded_amount > typed.original_amount then 'refunded_amount exceeds amount'
             when typed.currency is null then 'missing currency'

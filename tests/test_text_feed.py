@@ -1,0 +1,171 @@
+"""Real feeds: every raw column delivered as text, values written the many ways
+exports write them, and values no warehouse can use. A bad value is a rejected
+row with a reason, never a failed build and never a changed number."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.compare import differences
+from tests.compiled_project import MARTS
+from tests.dbt_harness import ROOT, TEXT_RAW_COLUMNS
+
+FEED = ROOT / "seeds" / "text_feed"
+BUILD = ("build", "--exclude", "resource_type:unit_test")
+
+
+def load_generator():
+    spec = importlib.util.spec_from_file_location("generate_text_feed", ROOT / "scripts" / "generate_text_feed.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generator = load_generator()
+
+
+def feed_rows(table: str) -> list[list[str | None]]:
+    with open(FEED / f"text_feed__{table}.csv", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        return [[value if value != "" else None for value in row] for row in reader]
+
+
+def test_committed_text_feed_is_the_generators_output():
+    for table in generator.TABLES:
+        path = FEED / f"text_feed__{table}.csv"
+        assert path.read_bytes() == generator.render(table).encode(), f"{path}: rerun scripts/generate_text_feed.py"
+        assert b"\r" not in path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def text_feed(tmp_path_factory):
+    """The text feed loaded as varchar tables (not through seeds: a user's own
+    raw tables) and built with every model and data test."""
+    from tests.dbt_harness import Warehouse
+
+    warehouse = Warehouse(tmp_path_factory.mktemp("text_feed"))
+    for table in generator.TABLES:
+        warehouse.load_raw("feed", table, feed_rows(table), columns=TEXT_RAW_COLUMNS[table])
+    run = warehouse.dbt(*BUILD, vars={"raw_schema": "feed"})
+    assert run.success, run.text
+    return warehouse
+
+
+def mart_rows(warehouse, mart: str) -> list[dict]:
+    return warehouse.query_dicts(f"select * from main.{mart}")
+
+
+def test_text_feed_publishes_exactly_the_marts_of_the_clean_rows(text_feed, demo_warehouse):
+    # every usable row of the feed is a demo row written another way, so the
+    # marts must equal the demo build's, cell for cell
+    for mart in MARTS:
+        found = differences(mart, mart_rows(text_feed, mart), mart_rows(demo_warehouse, mart))
+        assert not found, "\n".join(found)
+    for model in ("fct_clv_model_parameters", "fct_customer_clv"):
+        assert text_feed.query(f"select count(*) from main.{model}") == demo_warehouse.query(
+            f"select count(*) from main.{model}")
+
+
+def test_text_feed_rejects_each_bad_value_with_its_reason(text_feed, demo_warehouse):
+    demo = Counter(demo_warehouse.query("select source_table, reason from main.rejected_rows"))
+    feed = Counter(text_feed.query("select source_table, reason from main.rejected_rows"))
+    assert feed - demo == Counter(generator.expected_new_rejections())
+    assert demo - feed == Counter()
+    keyed = dict(text_feed.query(
+        "select source_key, reason from main.rejected_rows where source_key like 'bad-%'"))
+    for table in generator.TABLES:
+        for number, (_, reason) in enumerate(generator.BAD_ROWS[table], start=1):
+            key = f"bad-{table}-{number:02d}"
+            if table in ("orders", "customers"):
+                assert keyed.get(key) == reason, (key, keyed.get(key), reason)
+
+
+def test_text_feed_keeps_every_raw_row_accounted_for(text_feed):
+    (failures,) = text_feed.query("select count(*) from main.rejected_rows where raw_row is null")[0]
+    assert failures == 0, "every rejected row keeps its raw text"
+    for table in generator.TABLES:
+        (raw,) = text_feed.query(f"select count(*) from feed.{table}")[0]
+        (distinct,) = text_feed.query(f"select count(*) from (select distinct * from feed.{table})")[0]
+        (rejected,) = text_feed.query("select count(*) from main.rejected_rows where source_table = ?", [table])[0]
+        staged_model = {"orders": "stg_shop__orders", "subscriptions": "stg_billing__subscriptions",
+                        "customers": "stg_crm__customers",
+                        "acquisition_costs": "stg_marketing__acquisition_costs"}[table]
+        (staged,) = text_feed.query(f"select count(*) from main.{staged_model}")[0]
+        assert raw == staged + (raw - distinct) + rejected, table
+
+
+def test_text_timestamp_with_offset_is_that_instant_in_utc(warehouse):
+    rows = [
+        ("o1", "c1", "2024-01-31T20:00:00-05:00", "completed", "10", "USD", None),
+        ("o2", "c1", "2024-01-31 23:30:00+05:30", "completed", "10", "USD", None),
+        ("o3", "c1", "2024-01-31T22:00:00Z", "completed", "10", "USD", None),
+        ("o4", "c1", "2024-01-31", "completed", "10", "USD", None),
+        ("o5", "c1", "2024-02-29 12:00:00.5", "completed", "10", "USD", None),
+    ]
+    warehouse.load_raw("feed", "orders", rows, columns=TEXT_RAW_COLUMNS["orders"])
+    run = warehouse.dbt("run", "--select", "stg_shop__orders", "+stg_shop__orders",
+                        vars={"raw_schema": "feed"})
+    assert run.success, run.text
+    found = dict(warehouse.query("select order_id, ordered_at from main.stg_shop__orders"))
+    assert found == {
+        "o1": datetime(2024, 2, 1, 1, 0), "o2": datetime(2024, 1, 31, 18, 0),
+        "o3": datetime(2024, 1, 31, 22, 0), "o4": datetime(2024, 1, 31, 0, 0),
+        "o5": datetime(2024, 2, 29, 12, 0, 0, 500000),
+    }
+
+
+def test_typed_columns_with_impossible_values_are_rejected_not_fatal(warehouse):
+    """Double amounts holding NaN, infinity or 1e40, and timestamps at infinity,
+    in typed (not text) columns."""
+    columns = [("order_id", "varchar"), ("customer_id", "varchar"), ("ordered_at", "timestamp"),
+               ("status", "varchar"), ("amount", "double"), ("currency", "varchar"), ("refunded_amount", "double")]
+    ok = datetime(2024, 1, 5, 10)
+    rows = [
+        ("good", "c1", ok, "completed", 10.0, "USD", None),
+        ("nan", "c1", ok, "completed", float("nan"), "USD", None),
+        ("inf", "c1", ok, "completed", float("inf"), "USD", None),
+        ("huge", "c1", ok, "completed", 1e40, "USD", None),
+        ("big", "c1", ok, "completed", 1e26, "USD", None),
+        ("later", "c1", datetime(2031, 6, 1), "pending", 10.0, "USD", None),
+        ("refund", "c1", ok, "completed", 10.0, "USD", float("nan")),
+    ]
+    warehouse.load_raw("feed", "orders", rows, columns=columns)
+    with __import__("duckdb").connect(str(warehouse.path)) as con:
+        con.execute("insert into feed.orders values ('forever', 'c1', 'infinity', 'completed', 10, 'USD', null)")
+    run = warehouse.dbt(*BUILD, "--exclude", "path:models/marts/clv", vars={"raw_schema": "feed"})
+    assert run.success, run.text
+    assert dict(warehouse.query("select source_key, reason from main.rejected_rows")) == {
+        "nan": "amount out of range", "inf": "amount out of range", "huge": "amount out of range",
+        "big": "amount out of range", "later": "ordered_at out of range", "refund": "refunded_amount out of range",
+        "forever": "ordered_at out of range",
+    }
+    assert warehouse.query(
+        "select period_start, orders, revenue from main.fct_order_metrics where period_grain = 'month'"
+    ) == [(datetime(2024, 1, 1).date(), 1, Decimal("10.000000"))]
+
+
+def test_upper_case_raw_table_names_are_read_as_stored(warehouse):
+    rows = [("o1", "c1", datetime(2024, 1, 5, 10), "completed", Decimal("10.00"), "USD", None)]
+    with __import__("duckdb").connect(str(warehouse.path)) as con:
+        con.execute("create schema feed")
+        con.execute('create table feed."ORDERS" ("ORDER_ID" varchar, "CUSTOMER_ID" varchar, "ORDERED_AT" timestamp, '
+                    '"STATUS" varchar, "AMOUNT" decimal(18,2), "CURRENCY" varchar, "REFUNDED_AMOUNT" decimal(18,2))')
+        con.executemany('insert into feed."ORDERS" values (?, ?, ?, ?, ?, ?, ?)', rows)
+    run = warehouse.dbt(*BUILD, "--exclude", "path:models/marts/clv", vars={"raw_schema": "feed"})
+    assert run.success, run.text
+    assert warehouse.query("select order_id from main.stg_shop__orders") == [("o1",)]
+
+
+def test_a_raw_table_without_a_declared_column_fails_naming_it(warehouse):
+    columns = [c for c in TEXT_RAW_COLUMNS["orders"] if c[0] != "refunded_amount"]
+    warehouse.load_raw("feed", "orders", [], columns=columns)
+    run = warehouse.dbt("run", "--select", "base_shop__orders", vars={"raw_schema": "feed"})
+    assert not run.success
+    assert "has no column 'refunded_amount'" in run.text
