@@ -4,4 +4,5 @@
 # `engines: N cells compared, M differ`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-exec python "$ROOT/scripts/compare_engines.py" "$@"
+cd "$RETENTION_ROOT"
+exec python "$RETENTION_ROOT/scripts/compare_engines.py" "$@"

@@ -6,6 +6,7 @@
 # Arguments go to pytest.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$RETENTION_ROOT"
 
 echo "==> sqlfluff lint (dbt templater, in-memory DuckDB)"
 RETENTION_TARGET=lint sqlfluff lint models data_tests
