@@ -14,8 +14,15 @@ Spark runs as a local session inside dbt (pyspark, Java from the machine).
 
 DuckDB is the reference: every cell of every mart and of rejected_rows on the
 other engines is compared with it, counts and text exactly, ratios to 1e-9
-relative, money to the cent. The last line is
-`engines: N cells compared, M differ`; the exit code is 1 when M > 0.
+relative, money to the cent.
+
+Each engine then builds the text feed (seeds/text_feed: every raw column as
+text, the demo's rows written other ways plus rows no warehouse can use, from
+scripts/generate_text_feed.py). On each engine its marts must equal that
+engine's demo marts cell for cell, and its rejected rows must be the demo's
+plus one per bad row with the expected reason; its tables are compared across
+engines too. The last line is `engines: N cells compared, M differ`; the exit
+code is 1 when M > 0.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.compare import KEYS, same  # noqa: E402
+from scripts.generate_text_feed import expected_new_rejections  # noqa: E402
 
 TABLES = {**KEYS, "rejected_rows": ("source_table", "source_key", "reason", "raw_row")}
 ENGINES = ("duckdb", "postgres", "spark")
@@ -122,23 +130,39 @@ def postgres_server(work: Path):
         log("postgres: server stopped and removed")
 
 
-def build(engine: str, python: Path, work: Path, env: dict[str, str]) -> float:
-    """One `dbt build` (seeds, models, data and unit tests) on the engine's profile target."""
+def dbt(engine: str, python: Path, work: Path, env: dict[str, str], *args: str) -> None:
     folder = work / engine
     folder.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    log(f"{engine}: dbt build")
     target = "dev" if engine == "duckdb" else engine
-    run([str(python.with_name("dbt")), "build", "--target", target, "--project-dir", str(ROOT),
+    run([str(python.with_name("dbt")), *args, "--target", target, "--project-dir", str(ROOT),
          "--profiles-dir", str(ROOT), "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")],
         env=env, cwd=folder)
+
+
+def build(engine: str, python: Path, work: Path, env: dict[str, str]) -> float:
+    """One `dbt build` (seeds, models, data and unit tests) on the engine's profile target."""
+    started = time.perf_counter()
+    log(f"{engine}: dbt build")
+    dbt(engine, python, work, env, "build")
     elapsed = time.perf_counter() - started
     log(f"{engine}: built and tested in {elapsed:.0f} s")
     return elapsed
 
 
-def dump(engine: str, python: Path, work: Path, env: dict[str, str]) -> dict:
-    out = work / f"{engine}.json"
+def build_text_feed(engine: str, python: Path, work: Path, env: dict[str, str]) -> float:
+    """The text feed seeded into raw_text_feed and built with every model and data test."""
+    started = time.perf_counter()
+    log(f"{engine}: text feed: dbt seed and dbt build")
+    dbt(engine, python, work, env, "seed", "--select", "path:seeds/text_feed", "--vars", "{load_text_feed: true}")
+    dbt(engine, python, work, env, "build", "--full-refresh", "--exclude", "resource_type:unit_test",
+        "resource_type:seed", "--vars", "{raw_schema: raw_text_feed, load_demo_data: false}")
+    elapsed = time.perf_counter() - started
+    log(f"{engine}: text feed built and tested in {elapsed:.0f} s")
+    return elapsed
+
+
+def dump(engine: str, python: Path, work: Path, env: dict[str, str], name: str = "") -> dict:
+    out = work / f"{engine}{name}.json"
     run([str(python), str(ROOT / "scripts" / "engine_dump.py"), "--engine", engine, "--out", str(out),
          "--tables", ",".join(TABLES)], env=env, cwd=work / engine)
     return json.loads(out.read_text(), object_hook=decode)
@@ -183,6 +207,22 @@ def compare(reference: dict, other: dict, engine: str) -> tuple[int, int, list[s
     return compared, differ, notes
 
 
+def compare_text_feed(demo: dict, feed: dict, engine: str) -> tuple[int, int, list[str]]:
+    """The text feed's marts against the same engine's demo marts; its rejected
+    rows against the demo's plus the expected ones."""
+    marts = {table: rows for table, rows in demo.items() if table != "rejected_rows"}
+    compared, differ, notes = compare(marts, feed, f"{engine} text feed")
+    expected = sorted([(r["source_table"], r["reason"]) for r in demo["rejected_rows"]] + expected_new_rejections())
+    found = sorted((r["source_table"], r["reason"]) for r in feed.get("rejected_rows", []))
+    compared += len(expected)
+    if found != expected:
+        missing = [e for e in expected if e not in found]
+        extra = [f for f in found if f not in expected]
+        differ += max(len(missing), len(extra), 1)
+        notes.append(f"{engine} text feed rejected_rows: missing {missing[:10]}, unexpected {extra[:10]}")
+    return compared, differ, notes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", default=",".join(ENGINES),
@@ -198,35 +238,44 @@ def main(argv: list[str] | None = None) -> int:
     log(f"working in {work}")
     base_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(ROOT)}
     results: dict[str, dict] = {}
+    feeds: dict[str, dict] = {}
     timings: dict[str, float] = {}
+
+    def build_both(engine: str, python: Path, env: dict[str, str]) -> None:
+        timings[engine] = build(engine, python, work, env)
+        results[engine] = dump(engine, python, work, env)
+        timings[engine] += build_text_feed(engine, python, work, env)
+        feeds[engine] = dump(engine, python, work, env, "-text-feed")
 
     for engine in engines:
         python = engine_python(engine)
         env = dict(base_env)
         if engine == "duckdb":
             env["RETENTION_DUCKDB_PATH"] = str(work / "duckdb" / "retention.duckdb")
-            timings[engine] = build(engine, python, work, env)
-            results[engine] = dump(engine, python, work, env)
+            build_both(engine, python, env)
         elif engine == "postgres":
             with postgres_server(work) as port:
                 env["RETENTION_PG_PORT"] = str(port)
-                timings[engine] = build(engine, python, work, env)
-                results[engine] = dump(engine, python, work, env)
+                build_both(engine, python, env)
         else:
             env["SPARK_LOCAL_IP"] = "127.0.0.1"
             env["RETENTION_SPARK_WAREHOUSE"] = str(work / "spark" / "spark-warehouse")
-            timings[engine] = build(engine, python, work, env)
-            results[engine] = dump(engine, python, work, env)
+            build_both(engine, python, env)
 
     total_compared = total_differ = 0
-    for engine in engines[1:]:
-        compared, differ, notes = compare(results["duckdb"], results[engine], engine)
-        total_compared += compared
-        total_differ += differ
-        for note in notes:
-            print(note)
-        print(f"{engine}: {compared} cells compared with duckdb, {differ} differ "
-              f"(build and tests {timings[engine]:.0f} s)")
+    for engine in engines:
+        checks = [("text feed against its demo build", compare_text_feed(results[engine], feeds[engine], engine))]
+        if engine != "duckdb":
+            checks += [("demo against duckdb", compare(results["duckdb"], results[engine], engine)),
+                       ("text feed against duckdb's",
+                        compare(feeds["duckdb"], feeds[engine], f"{engine} text feed"))]
+        for what, (compared, differ, notes) in checks:
+            total_compared += compared
+            total_differ += differ
+            for note in notes:
+                print(note)
+            print(f"{engine}: {what}: {compared} cells compared, {differ} differ")
+        print(f"{engine}: builds and tests {timings[engine]:.0f} s")
     print(f"engines: {total_compared} cells compared, {total_differ} differ")
     return 1 if total_differ else 0
 

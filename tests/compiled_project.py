@@ -23,10 +23,14 @@ MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics",
 
 
 class CompiledProject:
-    def __init__(self, workdir: Path, vars: Mapping[str, Any] | None = None):
+    def __init__(self, workdir: Path, vars: Mapping[str, Any] | None = None,
+                 raw_columns: Mapping[str, list[tuple[str, str]]] = RAW_COLUMNS):
+        """raw_columns: the raw tables' columns and types (TEXT_RAW_COLUMNS for a
+        feed that delivers text): the project reads each column by its type."""
+        self.raw_columns = raw_columns
         warehouse = Warehouse(workdir)
-        for table in RAW_COLUMNS:
-            warehouse.load_raw("raw", table, [])
+        for table, columns in raw_columns.items():
+            warehouse.load_raw("raw", table, [], columns=columns)
         run = warehouse.dbt("compile", "--exclude", "tag:formula_check",
                             vars={"load_demo_data": False, **(vars or {})})
         assert run.success, run.text
@@ -57,7 +61,7 @@ class CompiledProject:
         con.execute(f"attach ':memory:' as {self.database}")
         con.execute(f"use {self.database}")
         con.execute("create schema raw")
-        for table, columns in RAW_COLUMNS.items():
+        for table, columns in self.raw_columns.items():
             rows = raw.get(table)
             ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns)
             con.execute(f"create table raw.{table} ({ddl})")

@@ -178,3 +178,80 @@ def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
         "acquisition_costs": draw(st.sampled_from([costs, costs, None])),
     }
 
+
+
+# -- text feeds ---------------------------------------------------------------------------
+# A feed that delivers every column as text: each value written one of the ways real
+# exports write it, and now and then a value no warehouse can use.
+BAD_TIMESTAMPS = ["2024-02-30 10:00:00", "garbage", "03/05/2024 10:00", "infinity", "-infinity",
+                  "2031-06-01 09:00:00", "1899-12-31 23:59:59", "2024-01-31T25:00:00",
+                  "2024-01-31 10:00:00+15:00", "2024-1-5"]
+BAD_NUMBERS = ["NaN", "inf", "-Infinity", "1e40", "1e15", "12,50", "garbage", "1e400", "-0.5e1", "$3"]
+BAD_COUNTS = ["2.5", "1e20", "two", "3.0", "nan"]
+TIMESTAMP_COLUMNS = {"ordered_at", "started_at", "ended_at", "created_at"}
+NUMBER_COLUMNS = {"amount", "refunded_amount", "spend"}
+
+
+def timestamp_as_text(value: datetime, choice: int) -> str:
+    if choice == 1:
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if choice == 2:
+        return (value - timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S-05:00")
+    if choice == 3:
+        return (value + timedelta(hours=5, minutes=30)).strftime("%Y-%m-%d %H:%M:%S+05:30")
+    if choice == 4:
+        return f" {value.strftime('%Y-%m-%d %H:%M:%S')}.000 "
+    if choice == 5 and value == datetime(value.year, value.month, value.day):
+        return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def number_as_text(value: Decimal, choice: int) -> str:
+    if choice == 1:
+        return f" {value} "
+    if choice == 2 and value >= 0:
+        return f"+{value}"
+    if choice == 3:
+        return f"{value:e}"
+    return str(value)
+
+
+def row_as_text(row: dict, salt: int, bad_share: int) -> dict:
+    """The row as a text feed delivers it. The choices hang on the row's content, so
+    exact duplicate rows stay exact duplicates."""
+    digest = int.from_bytes(__import__("hashlib").sha256(f"{salt}|{sorted(row.items(), key=str)}".encode())
+                            .digest()[:8], "big")
+    choice, digest = digest % 6, digest // 6
+    bad_column = None
+    if digest % bad_share == 0:
+        columns = [c for c in row if c in TIMESTAMP_COLUMNS | NUMBER_COLUMNS | {"quantity", "month"}]
+        bad_column = columns[(digest // bad_share) % len(columns)] if columns else None
+    pick = (digest // 7) % 10
+    text = {}
+    for column, value in row.items():
+        if column == bad_column:
+            pool = BAD_COUNTS if column == "quantity" else BAD_NUMBERS if column in NUMBER_COLUMNS else BAD_TIMESTAMPS
+            text[column] = pool[pick % len(pool)]
+        elif value is None:
+            text[column] = None if choice % 2 else " " * (choice % 3)
+        elif isinstance(value, datetime):
+            text[column] = timestamp_as_text(value, choice)
+        elif isinstance(value, Decimal):
+            text[column] = number_as_text(value, choice % 4)
+        elif isinstance(value, int):
+            text[column] = f"{value}.0" if choice == 1 else str(value)
+        elif hasattr(value, "isoformat"):  # a date
+            text[column] = value.isoformat() + ("T00:00:00Z" if choice % 2 else "")
+        else:
+            text[column] = value
+    return text
+
+
+@st.composite
+def text_histories(draw):
+    """A history (as histories() draws it) delivered by a text feed."""
+    raw = draw(histories())
+    salt = draw(st.integers(0, 2**31))
+    bad_share = draw(st.sampled_from([4, 8, 1000]))
+    return {table: None if rows is None else [row_as_text(row, salt, bad_share) for row in rows]
+            for table, rows in raw.items()}

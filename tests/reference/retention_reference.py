@@ -10,7 +10,6 @@ spec is silent the project's documented decision is quoted instead (README,
 
 from __future__ import annotations
 
-import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
+
+from tests.reference.raw_values import (MISSING, UNPARSEABLE, checked_timestamp, read_money, read_timestamp,
+                                        read_whole_number)
 
 ORDER_COLUMNS = ("order_id", "customer_id", "ordered_at", "status", "amount", "currency", "refunded_amount")
 SUBSCRIPTION_COLUMNS = (
@@ -107,11 +109,30 @@ def distinct_rows(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -
     return list(seen.values())
 
 
+def value_reason(column: str, value: Any) -> str | None:
+    """§10: a value present but unreadable is 'unparseable <column>'; one readable
+    but unusable is '<column> out of range'; None when the value is usable or
+    missing (missing values have reasons of their own)."""
+    if value is UNPARSEABLE:
+        return f"unparseable {column}"
+    if isinstance(value, str) and value == "out of range":
+        return f"{column} out of range"
+    return None
+
+
+def usable(value: Any) -> Any:
+    """The value when usable, else None."""
+    if value is MISSING or value is UNPARSEABLE or (isinstance(value, str) and value == "out of range"):
+        return None
+    return value
+
+
 def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
           exchange_rates: Mapping[str, Decimal]) -> Staged:
     rates = {code.upper(): Decimal(str(rate)) for code, rate in exchange_rates.items()}
     rates[reporting_currency.upper()] = Decimal(1)
     staged = Staged()
+    now = datetime.utcnow()
 
     # orders ---------------------------------------------------------------
     raw_orders = raw.get("orders", [])
@@ -125,8 +146,9 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
         order_id = clean_text(row["order_id"])
         customer_id = clean_text(row["customer_id"])
         status = (clean_text(row["status"]) or "").lower() or None
-        amount = row["amount"]
-        refunded = row["refunded_amount"]
+        ordered_at = checked_timestamp(row["ordered_at"], now)
+        amount = read_money(row["amount"])
+        refunded = read_money(row["refunded_amount"])
         currency = (clean_text(row["currency"]) or "").upper() or None
         # §4 "Rows that cannot be used (no customer, no timestamp, unknown status, negative amount,
         # a currency other than the reporting currency with no rate to convert it) ... go to a
@@ -138,17 +160,23 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
             reason = "order_id on rows with different values"
         elif customer_id is None:
             reason = "missing customer_id"
-        elif row["ordered_at"] is None:
+        elif value_reason("ordered_at", ordered_at):
+            reason = value_reason("ordered_at", ordered_at)
+        elif ordered_at is MISSING:
             reason = "missing ordered_at"
         elif status is None:
             reason = "missing status"
         elif status not in ("completed", "refunded", "cancelled", "pending"):
             reason = "unknown status"
-        elif amount is None:
+        elif value_reason("amount", amount):
+            reason = value_reason("amount", amount)
+        elif amount is MISSING:
             reason = "missing amount"
         elif amount < 0:
             reason = "negative amount"
-        elif refunded is not None and refunded < 0:
+        elif value_reason("refunded_amount", refunded):
+            reason = value_reason("refunded_amount", refunded)
+        elif (refunded := usable(refunded)) is not None and refunded < 0:
             reason = "negative refunded_amount"
         elif refunded is not None and refunded > amount:
             reason = "refunded_amount exceeds amount"
@@ -163,7 +191,7 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
         # §4 "An order counts when its normalised status is completed ... Order revenue is
         # amount − coalesce(refunded_amount, 0)."
         revenue = money((amount - (refunded or 0)) * rate) if status == "completed" else money(0)
-        staged.orders.append(Order(order_id, customer_id, row["ordered_at"], status, revenue))
+        staged.orders.append(Order(order_id, customer_id, ordered_at, status, revenue))
 
     # subscriptions -----------------------------------------------------------
     raw_subscriptions = raw.get("subscriptions", [])
@@ -171,44 +199,61 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
     staged.duplicates["subscriptions"] = len(raw_subscriptions) - len(subscriptions)
     key_counts: dict[tuple, int] = defaultdict(int)
     for row in subscriptions:
-        if clean_text(row["subscription_id"]) is not None and row["started_at"] is not None:
-            key_counts[(clean_text(row["subscription_id"]), row["started_at"])] += 1
+        started_at = usable(checked_timestamp(row["started_at"], now))
+        if clean_text(row["subscription_id"]) is not None and started_at is not None:
+            key_counts[(clean_text(row["subscription_id"]), started_at)] += 1
     for row in subscriptions:
         subscription_id = clean_text(row["subscription_id"])
         customer_id = clean_text(row["customer_id"])
-        started_at, ended_at = row["started_at"], row["ended_at"]
+        started_at = checked_timestamp(row["started_at"], now)
+        # project decision: an end after the run's start plus one day (a scheduled
+        # cancellation, or infinity) cannot change any number yet: still running
+        ended_at = read_timestamp(row["ended_at"])
+        if isinstance(ended_at, datetime) and ended_at > now + timedelta(days=1):
+            ended_at = MISSING
+        elif isinstance(ended_at, datetime):
+            ended_at = checked_timestamp(ended_at, now)
         interval = (clean_text(row["billing_interval"]) or "").lower() or None
-        amount, quantity = row["amount"], row["quantity"]
+        amount, quantity = read_money(row["amount"]), read_whole_number(row["quantity"])
         currency = (clean_text(row["currency"]) or "").upper() or None
         # §4 "Rows whose ended_at is not after their started_at, unknown billing intervals and
         # negative amounts are rejected rows."
         reason = None
         if subscription_id is None:
             reason = "missing subscription_id"
-        elif started_at is None:
+        elif value_reason("started_at", started_at):
+            reason = value_reason("started_at", started_at)
+        elif started_at is MISSING:
             reason = "missing started_at"
         elif key_counts[(subscription_id, started_at)] > 1:
             reason = "price period on rows with different values"
         elif customer_id is None:
             reason = "missing customer_id"
-        elif ended_at is not None and ended_at <= started_at:
+        elif value_reason("ended_at", ended_at):
+            reason = value_reason("ended_at", ended_at)
+        elif (ended_at := usable(ended_at)) is not None and ended_at <= started_at:
             reason = "ended_at not after started_at"
         elif interval is None:
             reason = "missing billing_interval"
         elif interval not in MRR_FACTOR:
             reason = "unknown billing_interval"
-        elif amount is None:
+        elif value_reason("amount", amount):
+            reason = value_reason("amount", amount)
+        elif amount is MISSING:
             reason = "missing amount"
         elif amount < 0:
             reason = "negative amount"
-        elif quantity is not None and quantity < 0:
+        elif value_reason("quantity", quantity):
+            reason = value_reason("quantity", quantity)
+        elif (quantity := usable(quantity)) is not None and quantity < 0:
             reason = "negative quantity"
         elif currency is None:
             reason = "missing currency"
         elif currency not in rates:
             reason = "currency without exchange rate"
         if reason:
-            key = None if subscription_id is None else f"{subscription_id}@{'' if started_at is None else started_at}"
+            started = usable(started_at)
+            key = None if subscription_id is None else f"{subscription_id}@{'' if started is None else started}"
             staged.rejected.append(("subscriptions", key, reason))
             continue
         converted = money(amount * rates[currency])
@@ -226,18 +271,21 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
             customer_counts[clean_text(row["customer_id"])] += 1
     for row in customers:
         customer_id = clean_text(row["customer_id"])
+        created_at = checked_timestamp(row["created_at"], now)
         if customer_id is None:
             staged.rejected.append(("customers", None, "missing customer_id"))
         elif customer_counts[customer_id] > 1:
             staged.rejected.append(("customers", customer_id, "customer_id on rows with different values"))
+        elif value_reason("created_at", created_at):
+            staged.rejected.append(("customers", customer_id, value_reason("created_at", created_at)))
         else:
             staged.customers.append(Customer(
-                customer_id, row["created_at"],
+                customer_id, usable(created_at),
                 (clean_text(row["country"]) or "").upper() or None,
                 (clean_text(row["acquisition_channel"]) or "").lower() or None,
-                # §5 "No raw email: hash it if kept." Project decision: md5 of the trimmed, lower-cased address.
-                None if clean_text(row["email"]) is None
-                else hashlib.md5(clean_text(row["email"]).lower().encode()).hexdigest(),
+                # §5 "No raw email, and no value derived from it unless the user sets a secret key":
+                # the tests set none
+                None,
             ))
     # acquisition costs (issue: month, channel, spend) -------------------------------
     raw_costs = raw.get("acquisition_costs", [])
@@ -245,22 +293,28 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
     staged.duplicates["acquisition_costs"] = len(raw_costs) - len(costs)
     normalised = []
     for row in costs:
-        month = None if row["month"] is None else date(row["month"].year, row["month"].month, 1)
+        read_month = checked_timestamp(row["month"], now)
+        month = usable(read_month)
+        month = None if month is None else date(month.year, month.month, 1)
         channel = (clean_text(row["channel"]) or "").lower() or None
-        normalised.append((month, channel, row["spend"]))
+        normalised.append((read_month, month, channel, read_money(row["spend"])))
     key_counts = defaultdict(int)
-    for month, channel, _ in normalised:
+    for _, month, channel, _ in normalised:
         if month is not None and channel is not None:
             key_counts[(month, channel)] += 1
-    for month, channel, spend in normalised:
+    for read_month, month, channel, spend in normalised:
         reason = None
-        if month is None:
+        if value_reason("month", read_month):
+            reason = value_reason("month", read_month)
+        elif month is None:
             reason = "missing month"
         elif channel is None:
             reason = "missing channel"
         elif key_counts[(month, channel)] > 1:
             reason = "month and channel on rows with different values"
-        elif spend is None:
+        elif value_reason("spend", spend):
+            reason = value_reason("spend", spend)
+        elif spend is MISSING:
             reason = "missing spend"
         elif spend < 0:
             reason = "negative spend"

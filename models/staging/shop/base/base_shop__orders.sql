@@ -14,7 +14,9 @@
     on_schema_change='fail',
 ) }}
 
-{%- set settings = retention.incremental_guard(['reporting_currency', 'exchange_rates']) %}
+{%- set settings = retention.incremental_guard(
+    ['raw_database', 'raw_schema', 'reporting_currency', 'exchange_rates']
+) %}
 {%- set lookback_days = retention.incremental_lookback_days() %}
 {%- set raw = retention.raw_source('shop', 'orders', required=true) %}
 {%- set raw_types = raw['types'] %}
