@@ -6,6 +6,10 @@
     never count, whatever the calibration end. -#}
 
 {%- set unit_days = retention.clv_time_unit_days() %}
+{#- The Python CLV models read clv_horizon and clv_on_fit_failure from their
+    config and cannot call macros: a mistake in them fails here, at compile time. -#}
+{%- do retention.clv_horizon() %}
+{%- do retention.clv_on_fit_failure() %}
 
 with
 

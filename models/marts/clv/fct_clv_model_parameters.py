@@ -7,7 +7,41 @@ for Customer Base Analysis". Parameters are fitted on the log scale (so they
 stay positive) with L-BFGS-B from 1, within e^-30 .. e^30. The special
 functions are evaluated once per distinct value of a column (frequency,
 recency and age take a few hundred values however many customers there are),
-so a fit of a million customers takes seconds.
+so a fit of a million customers takes seconds. Ratios of gamma functions at
+whole-number frequencies are summed as logs of their factors, which stay exact
+when parameters grow large, and the optimiser gets central-difference
+gradients. (With gammaln differences and scipy's forward differences the
+gradient was noise once a and b passed a few hundred, and on the demo data
+L-BFGS-B stopped with ABNORMAL_TERMINATION_IN_LNSRCH at a = 318, b = 3974,
+short of the maximum.)
+
+Which customers: Gamma-Gamma is fitted on the customers with a repeat purchase
+whose mean repeat spend is above zero; a mean of zero (a $0.00 repeat purchase)
+has likelihood zero under the model, so those customers are left out and
+counted in `excluded_customers`. A model is fitted only with at least as many
+such repeat buyers as it has parameters (4 and 3); otherwise it has no rows.
+
+When a fit counts as converged (`converged`, with `fit_message` saying why):
+- the estimates and the log-likelihood there are finite (the 1e300 the
+  objective returns where the likelihood is not finite is never a result);
+- a fresh L-BFGS-B pass from the estimates no longer improves the
+  log-likelihood (passes are repeated, at most MAX_PASSES, until one does not);
+- every score (derivative of the log-likelihood by a log-parameter, by central
+  differences), divided by the customers fitted, is below SCORE_TOLERANCE;
+- no estimate sits at the search bound e^+-30, unless the boundary rule
+  below explains it.
+Boundary rule: each model's mixing distributions collapse to a single point
+when two of their parameters grow together (BG/NBD: r and alpha, a purchase
+rate shared by everyone; a and b, one dropout probability; Gamma-Gamma: q and v,
+one expected spend). When the likelihood does not fall along such a direction
+(it still rises, by a negligible amount), its maximum is that limit: the fit is
+converged "at the boundary", the pair's ratio is the estimate that matters and
+the predictions are those of the limit model; fit_message says so.
+
+A fit that fails these checks raises an error naming what failed, unless var
+clv_on_fit_failure is `warn`: then the estimates are published with
+converged = false (non-finite values as nulls) and fct_customer_clv publishes
+null predictions for that model.
 """
 
 import numpy as np
@@ -15,8 +49,28 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import gammaln
 
-COLUMNS = ["model", "parameter", "value", "customers", "log_likelihood", "converged", "calibration_end_date",
-           "time_unit"]
+COLUMNS = ["model", "parameter", "value", "customers", "excluded_customers", "log_likelihood", "converged",
+           "fit_message", "calibration_end_date", "time_unit"]
+PARAMETERS = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "v")}
+MODEL_NAMES = {"bg_nbd": "BG/NBD", "gamma_gamma": "Gamma-Gamma"}
+# pairs whose joint growth collapses a mixing distribution, and what the limit means
+COLLAPSES = {
+    "bg_nbd": [(("r", "alpha"), "every customer buys at the same rate r/alpha = {ratio:.6g} per time unit"),
+               (("a", "b"), "every customer drops out after a purchase with the same probability "
+                            "a/(a+b) = {share:.6g}")],
+    "gamma_gamma": [(("q", "v"), "every customer has the same expected spend per purchase p*v/q = {spend:.6g}")],
+}
+FAILURE_MODES = ("error", "warn")
+
+LOG_BOUND = 30.0
+SENTINEL = 1e300
+MAX_PASSES = 4
+PASS_TOLERANCE = 1e-9  # a pass improving the log-likelihood by less than this x customers is no progress
+SCORE_TOLERANCE = 1e-5  # largest |score| per customer, by log-parameter, of a converged fit
+SCORE_STEP = 1e-4  # central-difference step on the log scale
+COLLAPSE_STEP = 5.0  # the pair is multiplied by e^5 to see whether the likelihood falls
+COLLAPSE_TOLERANCE = 1e-3  # a fall of less than this (log-likelihood units) is no fall
+MAX_WHOLE_FREQUENCY = 1_000_000
 
 
 class Distinct:
@@ -29,73 +83,207 @@ class Distinct:
         return function(self.values)[self.index]
 
 
+def _whole(counts):
+    counts = np.asarray(counts, dtype=float)
+    return (len(counts) > 0 and bool(np.all(counts == np.round(counts))) and counts.min() >= 0
+            and counts.max() <= MAX_WHOLE_FREQUENCY)
+
+
+def log_rising_factorial(base, counts):
+    """log(base (base + 1) ... (base + n - 1)) = gammaln(base + n) - gammaln(base), for each n."""
+    counts = np.asarray(counts, dtype=float)
+    if _whole(counts):
+        steps = np.concatenate(([0.0], np.cumsum(np.log(base + np.arange(int(counts.max()))))))
+        return steps[counts.astype(np.int64)]
+    return gammaln(base + counts) - gammaln(base)
+
+
+def log_beta_ratio(a, b, counts):
+    """log B(a, b + n) - log B(a, b) = sum over j < n of log((b + j) / (a + b + j)), for each n."""
+    counts = np.asarray(counts, dtype=float)
+    if _whole(counts):
+        steps = np.concatenate(([0.0], np.cumsum(-np.log1p(a / (b + np.arange(int(counts.max())))))))
+        return steps[counts.astype(np.int64)]
+    return gammaln(a + b) + gammaln(b + counts) - gammaln(b) - gammaln(a + b + counts)
+
+
 def bg_nbd_log_likelihood(r, alpha, a, b, frequency, recency, age):
-    """Per-customer log-likelihood of the BG/NBD model (FHL 2005, eq. 6).
+    """Per-customer log-likelihood of the BG/NBD model (FHL 2005, eq. 6), written
+    as log rising factorials and log1p so it stays exact for large parameters.
     The data may be arrays or Distinct columns."""
     x_d, t_x_d, big_t_d = (c if isinstance(c, Distinct) else Distinct(c) for c in (frequency, recency, age))
     x = x_d.values[x_d.index]
-    a1 = x_d.map(lambda v: gammaln(r + v) - gammaln(r) + r * np.log(alpha))
-    a2 = x_d.map(lambda v: gammaln(a + b) + gammaln(b + v) - gammaln(b) - gammaln(a + b + v))
-    a3 = -(r + x) * big_t_d.map(lambda v: np.log(alpha + v))
+    head = x_d.map(lambda v: log_rising_factorial(r, v) + log_beta_ratio(a, b, v))
+    # r log(alpha) - (r + x) log(alpha + T) = -r log(1 + T / alpha) - x log(alpha + T)
+    a3 = -r * big_t_d.map(lambda v: np.log1p(v / alpha)) - x * big_t_d.map(lambda v: np.log(alpha + v))
     with np.errstate(divide="ignore", invalid="ignore"):
         log_b_x = x_d.map(lambda v: np.log(np.where(v > 0, b + v - 1, 1.0)))
-        a4 = np.where(x > 0, np.log(a) - log_b_x - (r + x) * t_x_d.map(lambda v: np.log(alpha + v)), -np.inf)
-    return a1 + a2 + np.logaddexp(a3, a4)
+        a4 = np.where(x > 0, np.log(a) - log_b_x - r * t_x_d.map(lambda v: np.log1p(v / alpha))
+                      - x * t_x_d.map(lambda v: np.log(alpha + v)), -np.inf)
+    return head + np.logaddexp(a3, a4)
 
 
 def gamma_gamma_log_likelihood(p, q, v, frequency, monetary_value):
     """Per-customer log-likelihood of the Gamma-Gamma spend model, for customers
     with at least one repeat purchase (x > 0), up to a constant. The data may be
-    arrays or Distinct columns."""
+    arrays or Distinct columns. A mean spend of zero has likelihood zero (-inf)."""
     x_d, m_d = (c if isinstance(c, Distinct) else Distinct(c) for c in (frequency, monetary_value))
     x, m = x_d.values[x_d.index], m_d.values[m_d.index]
-    return (x_d.map(lambda u: gammaln(p * u + q) - gammaln(p * u) + p * u * np.log(u))
-            - gammaln(q) + q * np.log(v) + (p * x - 1) * m_d.map(np.log) - (p * x + q) * np.log(x * m + v))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (x_d.map(lambda u: gammaln(p * u + q) - gammaln(p * u) + p * u * np.log(u))
+                - gammaln(q) + q * np.log(v) + (p * x - 1) * m_d.map(np.log) - (p * x + q) * np.log(x * m + v))
 
 
-def fit(log_likelihood, parameter_count, *data):
+class Fit:
+    """The estimates of one model and whether they can be trusted."""
+
+    def __init__(self, names, values, log_likelihood, converged, message):
+        self.names, self.values, self.log_likelihood = names, values, log_likelihood
+        self.converged, self.message = converged, message
+
+    def __iter__(self):  # values, log_likelihood, converged = fit
+        return iter((self.values, self.log_likelihood, self.converged))
+
+
+def fit(log_likelihood, names, *data, collapses=()):
+    """Maximum likelihood on the log scale, then the convergence checks of the module docstring."""
+    count = len(names)
+    data = [c if isinstance(c, Distinct) else Distinct(c) for c in data]
+    customers = max(1, len(data[0].index))
+
+    def total(log_params):
+        with np.errstate(all="ignore"):
+            return float(np.sum(log_likelihood(*np.exp(log_params), *data)))
+
     def objective(log_params):
-        total = log_likelihood(*np.exp(log_params), *data).sum()
-        return -total if np.isfinite(total) else 1e300
+        value = total(log_params)
+        return -value if np.isfinite(value) else SENTINEL
 
-    result = minimize(objective, np.zeros(parameter_count), method="L-BFGS-B",
-                      bounds=[(-30.0, 30.0)] * parameter_count,
-                      options={"maxiter": 10000, "ftol": 1e-13, "gtol": 1e-7})
-    return np.exp(result.x), -result.fun, bool(result.success)
+    def scores(log_params):
+        """The gradient of the log-likelihood by the log-parameters, by central differences."""
+        gradient = np.empty(count)
+        for i in range(count):
+            step = np.zeros(count)
+            step[i] = SCORE_STEP
+            gradient[i] = (total(log_params + step) - total(log_params - step)) / (2 * SCORE_STEP)
+        return gradient
+
+    def objective_gradient(log_params):
+        gradient = -scores(log_params)
+        return np.where(np.isfinite(gradient), gradient, 0.0)
+
+    point, best, passes, still_improving, optimiser = np.zeros(count), None, 0, True, ""
+    while passes < MAX_PASSES and still_improving:
+        result = minimize(objective, point, jac=objective_gradient, method="L-BFGS-B",
+                          bounds=[(-LOG_BOUND, LOG_BOUND)] * count,
+                          options={"maxiter": 10000, "ftol": 1e-15, "gtol": SCORE_TOLERANCE / 100 * customers})
+        passes += 1
+        optimiser = f"L-BFGS-B pass {passes}: {result.message}"
+        if best is not None and result.fun >= best - PASS_TOLERANCE * customers:
+            still_improving = False
+        if best is None or result.fun < best:
+            point, best = np.asarray(result.x, dtype=float), float(result.fun)
+    with np.errstate(over="ignore"):
+        values = np.exp(point)
+    maximum = total(point)
+
+    def failed(reason):
+        return Fit(names, values, maximum, False, f"not converged: {reason} ({optimiser})")
+
+    estimates = ", ".join(f"{name} = {value:.6g}" for name, value in zip(names, values))
+    if best >= SENTINEL or not np.isfinite(maximum):
+        return failed(f"the log-likelihood is not finite at {estimates}; the optimiser never found a point "
+                      "where it is")
+    if not np.all(np.isfinite(values)):
+        return failed(f"non-finite estimates {estimates}")
+    if still_improving:
+        return failed(f"still improving after {MAX_PASSES} passes")
+    per_customer = scores(point) / customers
+    worst = float(np.max(np.abs(per_customer))) if np.all(np.isfinite(per_customer)) else np.inf
+    if not worst <= SCORE_TOLERANCE:
+        return failed(f"largest score per customer {worst:.3g} is above {SCORE_TOLERANCE:g} at {estimates}")
+    boundary = []
+    for pair, meaning in collapses:
+        direction = np.array([COLLAPSE_STEP if name in pair else 0.0 for name in names])
+        further = total(point + direction)
+        if np.isfinite(further) and further >= maximum - COLLAPSE_TOLERANCE:
+            boundary.append((pair, meaning))
+    on_boundary = {name for pair, _ in boundary for name in pair}
+    at_bound = [name for name, value in zip(names, point) if abs(value) >= LOG_BOUND - 1e-6 and name not in on_boundary]
+    if at_bound:
+        return failed(f"{', '.join(at_bound)} reached the search bound e^+-{LOG_BOUND:g} at {estimates}: "
+                      "the likelihood has no maximum inside it")
+    message = f"converged: largest score per customer {worst:.2g}, {passes} L-BFGS-B passes"
+    if boundary:
+        named = dict(zip(names, values))
+        ratios = {"ratio": named.get("r", 0) / named.get("alpha", 1),
+                  "share": named.get("a", 0) / (named.get("a", 0) + named.get("b", 1)),
+                  "spend": named.get("p", 0) * named.get("v", 0) / named.get("q", 1)}
+        limits = "; ".join(
+            f"{' and '.join(pair)} grow together without lowering the likelihood, so its maximum is the limit "
+            f"where {meaning.format(**ratios)}" for pair, meaning in boundary)
+        message += (f"; at the boundary: {limits}. These parameters are identified only through that ratio; "
+                    "the predictions are those of the limit")
+    return Fit(names, values, maximum, True, message)
 
 
 def fit_bg_nbd(frequency, recency, age):
-    return fit(bg_nbd_log_likelihood, 4, Distinct(frequency), Distinct(recency), Distinct(age))
+    return fit(bg_nbd_log_likelihood, PARAMETERS["bg_nbd"], Distinct(frequency), Distinct(recency), Distinct(age),
+               collapses=COLLAPSES["bg_nbd"])
 
 
 def fit_gamma_gamma(frequency, monetary_value):
-    return fit(gamma_gamma_log_likelihood, 3, Distinct(frequency), Distinct(monetary_value))
+    return fit(gamma_gamma_log_likelihood, PARAMETERS["gamma_gamma"], Distinct(frequency),
+               Distinct(monetary_value), collapses=COLLAPSES["gamma_gamma"])
+
+
+def failure_mode(value):
+    """var clv_on_fit_failure, validated (also at compile time, by int_clv_rfm_summary)."""
+    mode = str(value).strip().lower() if value is not None else "error"
+    if mode not in FAILURE_MODES:
+        raise ValueError(f"var clv_on_fit_failure must be error (the default: a CLV fit that cannot be trusted "
+                         f"fails the build) or warn (publish it with converged = false and null predictions); "
+                         f"got '{value}'.")
+    return mode
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    on_failure = failure_mode(dbt.config.get("clv_on_fit_failure"))
     # in a fixed order, so the same data always gives the same fit to the last bit
     summary = dbt.ref("int_clv_rfm_summary").df().sort_values("customer_id", kind="mergesort")
     time_unit = dbt.config.get("clv_time_unit")
-    rows = []
+    rows, failures = [], []
+
+    def publish(model_name, result, customers, excluded):
+        log_likelihood = result.log_likelihood if np.isfinite(result.log_likelihood) else None
+        for name, value in zip(result.names, result.values):
+            rows.append((model_name, name, float(value) if np.isfinite(value) else None, customers, excluded,
+                         log_likelihood, result.converged, result.message, calibration_end, time_unit))
+        if not result.converged:
+            failures.append(f"{MODEL_NAMES[model_name]} on {customers} customers: {result.message}")
+
     if len(summary):
         calibration_end = pd.Timestamp(summary["calibration_end_date"].iloc[0]).date()
         frequency = summary["frequency"].to_numpy(dtype=float)
         recency = summary["recency"].to_numpy(dtype=float)
         age = summary["customer_age"].to_numpy(dtype=float)
-        # every customer's first purchase on the calibration end leaves age 0: nothing to fit
-        if (age > 0).any():
-            values, log_likelihood, converged = fit_bg_nbd(frequency, recency, age)
-            for name, value in zip(("r", "alpha", "a", "b"), values):
-                rows.append(("bg_nbd", name, float(value), len(summary), log_likelihood, converged,
-                             calibration_end, time_unit))
-        repeat = summary[summary["frequency"] > 0]
-        if len(repeat) >= 2:
-            values, log_likelihood, converged = fit_gamma_gamma(
-                repeat["frequency"].to_numpy(dtype=float), repeat["monetary_value"].to_numpy(dtype=float))
-            for name, value in zip(("p", "q", "v"), values):
-                rows.append(("gamma_gamma", name, float(value), len(repeat), log_likelihood, converged,
-                             calibration_end, time_unit))
+        monetary_value = summary["monetary_value"].to_numpy(dtype=float)
+        if (frequency > 0).sum() >= len(PARAMETERS["bg_nbd"]):
+            publish("bg_nbd", fit_bg_nbd(frequency, recency, age), len(summary), 0)
+        repeat = frequency > 0
+        usable = repeat & np.isfinite(monetary_value) & (monetary_value > 0)
+        if usable.sum() >= len(PARAMETERS["gamma_gamma"]):
+            publish("gamma_gamma", fit_gamma_gamma(frequency[usable], monetary_value[usable]), int(usable.sum()),
+                    int((repeat & ~usable).sum()))
+    if failures and on_failure == "error":
+        raise RuntimeError(
+            "fct_clv_model_parameters: a CLV fit cannot be trusted, so nothing is published. "
+            + " | ".join(failures)
+            + ". Check int_clv_rfm_summary (too few customers, or every repeat spend the same, make the likelihood "
+              "flat or unbounded), or set var clv_on_fit_failure: warn to publish the estimates with converged = "
+              "false and null predictions (the data test clv_fits_converged then warns).")
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.astype({"model": "string", "parameter": "string", "value": "float64", "customers": "int64",
-                         "log_likelihood": "float64", "converged": "bool", "time_unit": "string"})
+                         "excluded_customers": "int64", "log_likelihood": "float64", "converged": "bool",
+                         "fit_message": "string", "time_unit": "string"})

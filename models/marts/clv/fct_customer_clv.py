@@ -2,7 +2,16 @@
 the probability the customer is still alive, the purchases expected over the
 horizon (var clv_horizon, in var clv_time_unit units), the expected spend per
 purchase and the predicted CLV = expected purchases x expected spend
-(undiscounted revenue over the horizon)."""
+(undiscounted revenue over the horizon).
+
+Predictions of a model are null when it has no rows in fct_clv_model_parameters
+(too little data) or did not converge (published only with var
+clv_on_fit_failure: warn). Customers left out of the Gamma-Gamma fit (a repeat
+purchase, but a mean repeat spend of zero or less) get no spend prediction:
+expected_average_order_value and predicted_clv are null for them. A prediction
+that comes out non-finite (or a probability outside [0, 1], a negative
+expectation) fails the model, or with clv_on_fit_failure: warn is published as
+null; infinities are never published."""
 
 import numpy as np
 import pandas as pd
@@ -38,13 +47,35 @@ def expected_average_value(p, q, v, x, m):
     return p * (v + x * m) / (p * x + q - 1)
 
 
+def horizon_units(value):
+    """var clv_horizon, validated (also at compile time, by int_clv_rfm_summary)."""
+    try:
+        horizon = float(value)
+    except (TypeError, ValueError):
+        horizon = float("nan")
+    if isinstance(value, bool) or not (np.isfinite(horizon) and horizon > 0):
+        raise ValueError(f"var clv_horizon must be a number of clv_time_unit units above zero, e.g. 52; got '{value}'.")
+    return horizon
+
+
+def fitted_parameters(parameters, model_name, names):
+    """The converged estimates of one model, or None."""
+    rows = parameters[parameters["model"] == model_name]
+    values = {row.parameter: row.value for row in rows.itertuples()}
+    if set(names) - set(values) or not bool(rows["converged"].all()):
+        return None
+    return tuple(float(values[name]) for name in names)
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     summary = dbt.ref("int_clv_rfm_summary").df()
     parameters = dbt.ref("fct_clv_model_parameters").df()
-    horizon = float(dbt.config.get("clv_horizon"))
+    horizon = horizon_units(dbt.config.get("clv_horizon"))
     time_unit = dbt.config.get("clv_time_unit")
-    fitted = {(row.model, row.parameter): row.value for row in parameters.itertuples()}
+    on_failure = str(dbt.config.get("clv_on_fit_failure") or "error").strip().lower()
+    if on_failure not in ("error", "warn"):
+        raise ValueError(f"var clv_on_fit_failure must be error or warn; got '{on_failure}'.")
     frame = pd.DataFrame({
         "customer_id": summary["customer_id"],
         "frequency": summary["frequency"].astype("int64"),
@@ -56,19 +87,40 @@ def model(dbt, session):
     t_x = frame["recency"].to_numpy(dtype=float)
     big_t = frame["customer_age"].to_numpy(dtype=float)
     m = frame["monetary_value"].to_numpy(dtype=float)
-    if all(("bg_nbd", name) in fitted for name in ("r", "alpha", "a", "b")):
-        r, alpha, a, b = (fitted[("bg_nbd", name)] for name in ("r", "alpha", "a", "b"))
-        frame["probability_alive"] = probability_alive(r, alpha, a, b, x, t_x, big_t)
-        frame["expected_purchases"] = expected_purchases(horizon, r, alpha, a, b, x, t_x, big_t)
-    else:
-        frame["probability_alive"] = np.nan
-        frame["expected_purchases"] = np.nan
-    if all(("gamma_gamma", name) in fitted for name in ("p", "q", "v")):
-        p, q, v = (fitted[("gamma_gamma", name)] for name in ("p", "q", "v"))
-        frame["expected_average_order_value"] = expected_average_value(p, q, v, x, m)
-    else:
-        frame["expected_average_order_value"] = np.nan
-    frame["predicted_clv"] = frame["expected_purchases"] * frame["expected_average_order_value"]
+    nothing = np.full(len(frame), np.nan)
+    bg_nbd = fitted_parameters(parameters, "bg_nbd", ("r", "alpha", "a", "b"))
+    gamma_gamma = fitted_parameters(parameters, "gamma_gamma", ("p", "q", "v"))
+    with np.errstate(all="ignore"):
+        alive = probability_alive(*bg_nbd, x, t_x, big_t) if bg_nbd else nothing
+        purchases = expected_purchases(horizon, *bg_nbd, x, t_x, big_t) if bg_nbd else nothing
+        # left out of the Gamma-Gamma fit: a repeat purchase whose mean spend is not above zero
+        excluded = (x > 0) & ~(m > 0)
+        spend = np.where(excluded, np.nan, expected_average_value(*gamma_gamma, x, m)) if gamma_gamma else nothing
+        predicted = purchases * spend
+    everyone, spenders = np.ones(len(frame), dtype=bool), ~excluded
+    checks = [("probability_alive", alive, bg_nbd, everyone, lambda v: (v >= 0) & (v <= 1)),
+              ("expected_purchases", purchases, bg_nbd, everyone, lambda v: v >= 0),
+              ("expected_average_order_value", spend, gamma_gamma, spenders, lambda v: v >= 0),
+              ("predicted_clv", predicted, bg_nbd and gamma_gamma, spenders, lambda v: v >= 0)]
+    problems = []
+    for column, values, estimates, published, valid in checks:
+        if not estimates:
+            continue
+        with np.errstate(invalid="ignore"):
+            bad = published & ~(np.isfinite(values) & valid(values))
+        if bad.any():
+            problems.append(f"{int(bad.sum())} customers get a non-finite or out-of-range {column} "
+                            f"(e.g. {values[bad][0]}) from the estimates {estimates}")
+            values[bad] = np.nan
+    if problems and on_failure == "error":
+        raise RuntimeError(
+            "fct_customer_clv: " + "; ".join(problems) + ". These predictions cannot be published. Check the fit in "
+            "fct_clv_model_parameters, or set var clv_on_fit_failure: warn to publish them as nulls (the not_null "
+            "data tests on fct_customer_clv then warn).")
+    frame["probability_alive"] = alive
+    frame["expected_purchases"] = purchases
+    frame["expected_average_order_value"] = spend
+    frame["predicted_clv"] = np.where(np.isnan(purchases) | np.isnan(spend), np.nan, predicted)
     frame["horizon"] = horizon
     frame["time_unit"] = time_unit
     return frame[COLUMNS]
