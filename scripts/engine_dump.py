@@ -60,6 +60,29 @@ def fetch_spark(tables: list[str]) -> dict:
         spark.stop()
 
 
+def execute(engine: str, statements: list[str]) -> None:
+    """Runs statements on the engine's raw tables (DuckDB or PostgreSQL)."""
+    if engine == "duckdb":
+        import duckdb
+
+        with duckdb.connect(os.environ["RETENTION_DUCKDB_PATH"]) as con:
+            for statement in statements:
+                con.execute(statement)
+    elif engine == "postgres":
+        import psycopg2
+
+        with psycopg2.connect(host=os.environ.get("RETENTION_PG_HOST", "127.0.0.1"),
+                              port=int(os.environ.get("RETENTION_PG_PORT", "5432")),
+                              user=os.environ.get("RETENTION_PG_USER", "postgres"),
+                              password=os.environ.get("RETENTION_PG_PASSWORD", ""),
+                              dbname=os.environ.get("RETENTION_PG_DATABASE", "retention")) as con:
+            with con.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+    else:
+        raise SystemExit(f"--execute is not supported on {engine}")
+
+
 def rows(cursor) -> list[dict]:
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -68,9 +91,13 @@ def rows(cursor) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", required=True, choices=["duckdb", "postgres", "spark"])
-    parser.add_argument("--tables", required=True, help="comma-separated tables in schema main")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--tables", help="comma-separated tables in schema main")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--execute", type=Path, help="a JSON list of SQL statements to run instead of dumping")
     args = parser.parse_args()
+    if args.execute:
+        execute(args.engine, json.loads(args.execute.read_text()))
+        return 0
     tables = args.tables.split(",")
     fetched = {"duckdb": fetch_duckdb, "postgres": fetch_postgres, "spark": fetch_spark}[args.engine](tables)
     encoded = {table: [{k: encode(v) for k, v in row.items()} for row in table_rows]

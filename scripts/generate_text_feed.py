@@ -41,7 +41,7 @@ BAD_ROWS: dict[str, list[tuple[dict[str, str | None], str]]] = {
         ({"ordered_at": "-infinity"}, "ordered_at out of range"),
         ({"ordered_at": "2031-06-01 09:00:00", "status": "pending"}, "ordered_at out of range"),
         ({"ordered_at": "1899-12-31 23:59:59"}, "ordered_at out of range"),
-        ({"ordered_at": "   "}, "missing ordered_at"),
+        ({"ordered_at": None}, "missing ordered_at"),
         ({"amount": "NaN"}, "amount out of range"),
         ({"amount": "inf"}, "amount out of range"),
         ({"amount": "-Infinity"}, "amount out of range"),

@@ -169,3 +169,22 @@ def test_a_raw_table_without_a_declared_column_fails_naming_it(warehouse):
     run = warehouse.dbt("run", "--select", "base_shop__orders", vars={"raw_schema": "feed"})
     assert not run.success
     assert "has no column 'refunded_amount'" in run.text
+
+
+def test_seed_columns_are_the_declared_raw_columns():
+    """The source YAMLs hold the one list of raw columns; the demo and text-feed seeds
+    (files and their column_types) must follow it."""
+    import yaml
+
+    from tests.dbt_harness import declared_raw_columns
+
+    declared = {table: [name for name, _ in columns] for table, columns in declared_raw_columns().items()}
+    assert set(declared) == set(generator.TABLES)
+    for folder, prefix in (("raw", ""), ("text_feed", "text_feed__")):
+        config = yaml.safe_load(next((ROOT / "seeds" / folder).glob("_*.yml")).read_text())
+        seeds = {seed["name"]: seed for seed in config["seeds"]}
+        for table, columns in declared.items():
+            with open(ROOT / "seeds" / folder / f"{prefix}{table}.csv", newline="") as handle:
+                assert next(csv.reader(handle)) == columns, (folder, table)
+            assert list(seeds[f"{prefix}{table}"]["config"]["column_types"]) == columns, (folder, table)
+            assert [c["name"] for c in seeds[f"{prefix}{table}"]["columns"]] == columns, (folder, table)

@@ -1,27 +1,20 @@
-{#- Helpers for the incremental models: where volume lives (the base staging
-    tables, the customer-period tables and the sequenced orders), a scheduled
-    run rewrites only what new or changed raw rows can affect.
+{#- Helpers for the incremental models: where volume lives (the order and
+    subscription base tables, the sequenced orders and the orders
+    customer-period table), a scheduled run rewrites only what changed.
 
-    How an increment flows:
-    - A base model re-reads the raw rows whose event time falls in the lookback
-      window (var incremental_lookback_days before the latest event it holds),
-      plus every raw row sharing a key with them, and replaces those keys. Each
-      row it writes carries `loaded_at` (this run's start) and `affects_from`
-      (the earliest instant its old or new version can change a number).
-    - A downstream incremental model remembers the newest `loaded_at` it has
-      processed (`source_loaded_at`). On the next run it deletes, in a
-      pre-hook, the scope the newer rows can affect (customers, or periods from
-      the earliest `affects_from` on) and inserts that scope recomputed from
-      full history. -#}
-
-{% macro incremental_lookback_days() %}
-    {%- set days = var('incremental_lookback_days', 3) -%}
-    {%- if days is not number or days != (days | int) or days < 0 -%}
-        {{ exceptions.raise_compiler_error("var incremental_lookback_days must be a whole number of days (0 or more) that late rows may arrive after newer ones, e.g. 3; got '" ~ days ~ "'.") }}
-    {%- endif -%}
-    {{ return(days | int) }}
-{% endmacro %}
-
+    No model keeps a watermark. Each compares its stored rows with its direct
+    parent on every run, so any change reaches it whatever its age (a refund
+    set months later, a deleted row), and a partial selection or an
+    interrupted run leaves nothing behind that the next run does not mend:
+    - a base model stores each raw row's row_hash; its pre-hook deletes the
+      keys whose raw rows changed, appeared or disappeared, and the model
+      inserts every raw row of the keys it does not hold;
+    - int_counted_orders_sequenced deletes and re-sequences the customers whose
+      counted orders differ from the stored ones;
+    - int_customer_periods_from_orders deletes, per grain, the periods from the
+      first one whose orders, revenue or new customers differ from the
+      sequenced orders (and at least the last stored and the as-of period), and
+      builds every period after the last one it still holds. -#}
 
 {% macro volume_materialization() %}
     {{ return(adapter.dispatch('volume_materialization', 'retention')()) }}
@@ -76,157 +69,59 @@
 {% endmacro %}
 
 
-{% macro processed_watermark() %}
-    {#- The newest source `loaded_at` this model has processed, as a SQL
-        literal; none when the model is not running incrementally. -#}
-    {%- if not (execute and is_incremental()) -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set newest = run_query('select max(source_loaded_at) from ' ~ this).columns[0].values()[0] -%}
-    {%- if newest is none -%}
-        {{ return("cast(null as " ~ dbt.type_timestamp() ~ ")") }}
-    {%- endif -%}
-    {{ return(retention.timestamp_literal(newest)) }}
+{% macro raw_row_hash(columns) %}
+    {#- One hash of a raw row's values, equal exactly when every value is, a
+        null told apart from empty text: what an incremental base model stores
+        (row_hash) and compares the raw table with on every run. -#}
+    {{ return(adapter.dispatch('raw_row_hash', 'retention')(columns)) }}
 {% endmacro %}
 
+{% macro default__raw_row_hash(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce('v' || cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), 'n')") -%}
+    {%- endfor -%}
+    {{ dbt.hash(parts | join(" || '|' || ")) }}
+{%- endmacro %}
 
-{% macro changed_since(relation, watermark) -%}
-    {#- A predicate on `relation`'s rows written after the watermark (all rows
-        when nothing was processed yet). -#}
-    ({{ relation }}.loaded_at > {{ watermark }} or {{ watermark }} is null)
+{% macro duckdb__raw_row_hash(columns) -%}
+    {#- DuckDB's own 64-bit hash of the values (nulls hash apart from any value):
+        eight times faster than md5 of the row as text at ten million rows. -#}
+    hash({{ columns | join(', ') }})
 {%- endmacro %}
 
 
-{% macro first_periods_to_rebuild(base_relation, watermark) -%}
-    {#- One row per grain stored in this model: the first period an increment
-        rebuilds. That is the earliest of the period holding the earliest
-        instant a changed source row affects, the last period already stored
-        (it was incomplete and the spine may have grown), and the period of the
-        current as-of date (it may have moved back). -#}
-    select
-        stored.period_grain,
-        least(
-            stored.last_period_start,
-            {{ retention.period_start_for_grain('stored.period_grain', 'reporting_window.as_of_date') }},
-            coalesce(
-                {{ retention.period_start_for_grain('stored.period_grain', 'changed.first_affected_at') }},
-                stored.last_period_start
-            )
-        ) as first_period_start
-    from (
-        select
-            period_grain,
-            max(period_start) as last_period_start
-        from {{ this }}
-        group by 1
-    ) as stored
-    cross join {{ ref('int_reporting_window') }} as reporting_window
-    cross join (
-        select min({{ retention.to_reporting_timestamp('changed_rows.affects_from') }}) as first_affected_at
-        from {{ base_relation }} as changed_rows
-        where {{ retention.changed_since('changed_rows', watermark) }}
-    ) as changed
-{%- endmacro %}
-
-
-{% macro periods_to_rebuild(base_model) %}
-    {#- first_periods_to_rebuild, evaluated once when the model compiles (before
-        its pre-hook deletes anything), as a select of literal rows. A grain
-        with no stored rows is rebuilt whole. -#}
-    {%- set query = retention.first_periods_to_rebuild(ref(base_model), retention.processed_watermark()) -%}
-    {%- set found = {} -%}
-    {%- for row in run_query(query).rows -%}
-        {%- do found.update({row[0]: row[1]}) -%}
-    {%- endfor -%}
-    {%- set selects = [] -%}
-    {%- for grain in retention.period_grains() -%}
-        {%- do selects.append(
-            "select '" ~ grain ~ "' as period_grain, cast('" ~ (found.get(grain) or '1900-01-01')
-            ~ "' as date) as first_period_start") -%}
-    {%- endfor -%}
-    {{ return(selects | join(' union all ')) }}
-{% endmacro %}
-
-
-{% macro delete_periods_to_rebuild(base_model) %}
-    {#- Pre-hook of a customer-period table: deletes the periods this increment
-        rebuilds. Does nothing on a full build. -#}
+{% macro delete_changed_raw_keys(raw_relation, columns, key_column, raw_key) %}
+    {#- Pre-hook of an incremental base model: deletes every stored row of a key
+        whose raw rows changed, appeared or disappeared (a stored row_hash no
+        longer in the raw table, or a raw row whose hash is not stored), and of
+        a key whose reading depends on the run's time (depends_on_run_time). The
+        model then inserts every raw row of the keys it does not hold. Does
+        nothing on a full build. -#}
     {%- if is_incremental() -%}
-        delete from {{ this }} as stored_rows
-        where exists (
-            select 1
-            from ({{ retention.periods_to_rebuild(base_model) }}) as first_periods
+        delete from {{ this }}
+        where {{ key_column }} in (
+            with raw_rows as (
+                select
+                    {{ raw_key }} as row_key,
+                    {{ retention.raw_row_hash(columns) }} as row_hash
+                from {{ raw_relation }}
+            )
+
+            select stored.{{ key_column }}
+            from {{ this }} as stored
             where
-                first_periods.period_grain = stored_rows.period_grain
-                and stored_rows.period_start >= first_periods.first_period_start
+                -- a value after the run's start plus one day reads differently once that day comes
+                stored.depends_on_run_time
+                or stored.row_hash not in (select raw_rows.row_hash from raw_rows)
+            union all
+            select raw_rows.row_key
+            from raw_rows
+            where raw_rows.row_hash not in (select kept.row_hash from {{ this }} as kept)
         )
     {%- else -%}
         select 1
     {%- endif -%}
-{% endmacro %}
-
-
-{% macro changed_customers(base_relation, watermark) -%}
-    {#- The customers owning a base row written after the watermark. -#}
-    select changed_rows.customer_id
-    from {{ base_relation }} as changed_rows
-    where changed_rows.customer_id is not null and {{ retention.changed_since('changed_rows', watermark) }}
-{%- endmacro %}
-
-
-{% macro delete_changed_customers(base_model) %}
-    {#- Pre-hook of a per-customer table: deletes the rows of the customers this
-        increment recomputes. Does nothing on a full build. -#}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where customer_id in ({{ retention.changed_customers(ref(base_model), retention.processed_watermark()) }})
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{% endmacro %}
-
-
-{% macro newest_loaded_at(base_model) -%}
-    {#- The newest loaded_at of a base model: a downstream row's source_loaded_at. -#}
-    (select max(base_rows.loaded_at) from {{ ref(base_model) }} as base_rows)
-{%- endmacro %}
-
-
-{% macro periods_to_build(base_model) %}
-    {#- CTEs all_periods (the whole spine) and periods (those this run builds:
-        all of them, or on an incremental run those from the first period to
-        rebuild on, fixed when the model compiles, before its pre-hook deletes
-        them). Ends with a comma, ready for the next CTE. -#}
-all_periods as (
-
-    select * from {{ ref('int_periods_spined') }}
-
-),
-
-{% if is_incremental() -%}
-first_periods as (
-
-    {{ retention.periods_to_rebuild(base_model) }}
-
-),
-
-periods as (
-
-    select all_periods.*
-    from all_periods
-    inner join first_periods
-        on
-            all_periods.period_grain = first_periods.period_grain
-            and all_periods.period_start >= first_periods.first_period_start
-
-),
-{%- else -%}
-periods as (
-
-    select * from all_periods
-
-),
-{%- endif %}
 {% endmacro %}
 
 

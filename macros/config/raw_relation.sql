@@ -56,12 +56,16 @@
         A name stored in another case (ORDERS) is matched case-insensitively and
         read quoted, as stored. -#}
     {%- set relation = source(source_name, table_name) -%}
-    {%- set stored_identifier = adapter.dispatch('stored_identifier', 'retention')(relation) -%}
+    {%- set stored_identifier = retention.stored_identifier(relation) -%}
     {%- if stored_identifier is none or stored_identifier == relation.identifier -%}
         {{ return(adapter.get_relation(
             database=relation.database, schema=relation.schema, identifier=relation.identifier)) }}
     {%- endif -%}
     {{ return(relation.incorporate(path={'identifier': stored_identifier}, quote_policy={'identifier': true})) }}
+{% endmacro %}
+
+{% macro stored_identifier(relation) %}
+    {{ return(adapter.dispatch('stored_identifier', 'retention')(relation)) }}
 {% endmacro %}
 
 {% macro default__stored_identifier(relation) %}

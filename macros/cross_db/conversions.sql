@@ -110,11 +110,15 @@
         when {{ retention.regex_full_match(text, retention.timestamp_text_pattern()) }}
             then case
                 when {{ day_is_valid }}
-                    then {{ adapter.dispatch('checked_text_to_utc_timestamp', 'retention')(text, has_offset) }}
+                    then {{ retention.checked_text_to_utc_timestamp(text, has_offset) }}
             end
     end
     {%- endset -%}
     {{ return(parsed) }}
+{% endmacro %}
+
+{% macro checked_text_to_utc_timestamp(text, has_offset) %}
+    {{ return(adapter.dispatch('checked_text_to_utc_timestamp', 'retention')(text, has_offset)) }}
 {% endmacro %}
 
 {% macro default__checked_text_to_utc_timestamp(text, has_offset) -%}

@@ -3,18 +3,91 @@
     A customer at instant t has a counted order in [t - W, t); W is one period
     of the grain unless var orders_activity_window_days sets it in days.
 
-    Incremental: a run deletes (pre-hook) and rebuilds the periods from the
-    first one a base order row written since the last run can affect (see
-    first_periods_to_rebuild). First orders come from full history; the
-    customers at the start of the first rebuilt period are the stored
-    customers at the end of the period before it. Counted orders come from
-    int_counted_orders_sequenced (counted, before the as-of instant). -#}
+    Incremental: per grain, the pre-hook deletes the periods from the first one
+    whose orders, revenue or new customers differ from int_counted_orders_sequenced
+    (a change at any age), and at least from the last stored period (it was
+    incomplete) and the as-of period (the as-of date may have moved back). The
+    model then builds every period after the last one it still holds. First
+    orders come from full history; the customers at the start of the first
+    rebuilt period are the stored customers at the end of the period before. -#}
 
 {{ config(
     materialized=retention.volume_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ retention.delete_periods_to_rebuild('base_shop__orders') }}",
+    pre_hook="
+        {% if is_incremental() %}
+        delete from {{ this }} as stored_rows
+        where exists (
+            select 1
+            from (
+                select
+                    stored.period_grain,
+                    least(
+                        stored.last_period_start,
+                        {{ retention.period_start_for_grain('stored.period_grain', 'reporting_window.as_of_date') }},
+                        coalesce(changed.first_changed_period_start, stored.last_period_start)
+                    ) as first_period_start
+                from (
+                    select period_grain, max(period_start) as last_period_start
+                    from {{ this }}
+                    group by 1
+                ) as stored
+                cross join {{ ref('int_reporting_window') }} as reporting_window
+                left join (
+                    select period_grain, min(period_start) as first_changed_period_start
+                    from (
+                        (
+                            select
+                                grains.period_grain,
+                                {{ retention.period_start_for_grain('grains.period_grain', 'orders.ordered_at_local') }}
+                                    as period_start,
+                                orders.customer_id,
+                                count(*) as orders,
+                                sum(orders.revenue) as revenue,
+                                max(case when orders.order_number = 1 then 1 else 0 end) as is_new
+                            from {{ ref('int_counted_orders_sequenced') }} as orders
+                            cross join (select distinct period_grain from {{ this }}) as grains
+                            group by 1, 2, 3
+                            except
+                            select
+                                period_grain, period_start, customer_id, orders, revenue,
+                                case when is_new_customer then 1 else 0 end
+                            from {{ this }}
+                            where orders > 0 or is_new_customer
+                        )
+                        union all
+                        (
+                            select
+                                period_grain, period_start, customer_id, orders, revenue,
+                                case when is_new_customer then 1 else 0 end
+                            from {{ this }}
+                            where orders > 0 or is_new_customer
+                            except
+                            select
+                                grains.period_grain,
+                                {{ retention.period_start_for_grain('grains.period_grain', 'orders.ordered_at_local') }},
+                                orders.customer_id,
+                                count(*),
+                                sum(orders.revenue),
+                                max(case when orders.order_number = 1 then 1 else 0 end)
+                            from {{ ref('int_counted_orders_sequenced') }} as orders
+                            cross join (select distinct period_grain from {{ this }}) as grains
+                            group by 1, 2, 3
+                        )
+                    ) as differing
+                    group by 1
+                ) as changed
+                    on stored.period_grain = changed.period_grain
+            ) as first_periods
+            where
+                first_periods.period_grain = stored_rows.period_grain
+                and stored_rows.period_start >= first_periods.first_period_start
+        )
+        {% else %}
+        select 1
+        {% endif %}
+    ",
 ) }}
 
 {%- set window_days = retention.orders_activity_window_days() %}
@@ -26,8 +99,55 @@
 
 with
 
-{{ retention.periods_to_build('base_shop__orders') }}
+all_periods as (
 
+    select * from {{ ref('int_periods_spined') }}
+
+),
+
+{% if is_incremental() -%}
+stored_periods as (
+
+    -- after the pre-hook, every stored period is current
+    select
+        period_grain,
+        max(period_start) as last_stored_period_start
+    from {{ this }}
+    group by 1
+
+),
+
+periods as (
+
+    -- every period after the last one stored
+    select all_periods.*
+    from all_periods
+    left join stored_periods
+        on all_periods.period_grain = stored_periods.period_grain
+    where
+        stored_periods.last_stored_period_start is null
+        or all_periods.period_start > stored_periods.last_stored_period_start
+
+),
+
+first_periods as (
+
+    select
+        period_grain,
+        min(period_start) as first_period_start
+    from periods
+    group by 1
+
+),
+
+{% else -%}
+periods as (
+
+    select * from all_periods
+
+),
+
+{% endif -%}
 grains as (
 
     select distinct period_grain from all_periods
@@ -249,7 +369,6 @@ final as (
         max(is_new) = 1 as is_new_customer,
         sum(orders) as orders,
         cast(sum(revenue) as {{ retention.type_money() }}) as revenue,
-        {{ retention.newest_loaded_at('base_shop__orders') }} as source_loaded_at,
         {{ settings }} as build_settings
     from facts
     group by 1, 2, 3

@@ -1,23 +1,27 @@
 {#- Every distinct raw subscription price period, typed and normalised, with
     the reason it cannot be used (null when it can).
 
-    Incremental: a run re-reads the raw rows that start or end in the lookback
-    window (var incremental_lookback_days before the latest start held, or
-    before now if that is in the future) or later, the rows with no usable
-    started_at, and every raw row sharing a price period key with them, and
-    replaces those keys. -#}
+    Incremental: every row stores row_hash, the hash of its raw values. The
+    pre-hook deletes every price_period_key whose raw rows changed, appeared or
+    disappeared (at any age: an end set or moved back months later, a price
+    period deleted at the source); the model then inserts every raw row of the
+    keys it does not hold, so a key's rows are always judged together. -#}
 
 {{ config(
     materialized=retention.volume_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='price_period_key',
+    incremental_strategy='append',
     on_schema_change='fail',
+    pre_hook="{{ retention.delete_changed_raw_keys(
+        retention.raw_relation('billing', 'subscriptions'),
+        retention.raw_column_names('subscriptions'),
+        'price_period_key',
+        retention.price_period_key_of_raw_row(retention.raw_source('billing', 'subscriptions')['types'])
+    ) }}",
 ) }}
 
 {%- set settings = retention.incremental_guard(
     ['raw_database', 'raw_schema', 'reporting_currency', 'exchange_rates']
 ) %}
-{%- set lookback_days = retention.incremental_lookback_days() %}
 {%- set raw = retention.raw_source('billing', 'subscriptions') %}
 {%- set raw_types = raw['types'] %}
 {%- set raw_columns = retention.raw_column_names('subscriptions') %}
@@ -31,70 +35,15 @@ source as (
 ),
 
 {% if is_incremental() -%}
-window_start as (
-
-    select
-        {{ retention.add_days_to_timestamp(
-            -lookback_days,
-            'least(max(started_at), ' ~ retention.run_started_at_literal() ~ ')'
-        ) }} as window_start_at
-    from {{ this }}
-
-),
-
-keyed_source as (
-
-    select
-        source.*,
-        nullif(trim(cast(source.subscription_id as {{ dbt.type_string() }})), '') as parsed_subscription_id,
-        {{ retention.try_to_timestamp('source.started_at', raw_types.started_at) }} as parsed_started_at,
-        {{ retention.try_to_timestamp('source.ended_at', raw_types.ended_at) }} as parsed_ended_at
-    from source
-
-),
-
-in_window as (
-
-    select keyed_source.*
-    from keyed_source
-    cross join window_start
-    where
-        keyed_source.parsed_started_at >= window_start.window_start_at
-        or keyed_source.parsed_ended_at >= window_start.window_start_at
-        or keyed_source.parsed_started_at is null
-        or not {{ retention.timestamp_in_range('keyed_source.parsed_started_at') }}
-        or window_start.window_start_at is null
-
-),
-
-window_keys as (
-
-    select distinct
-        parsed_subscription_id,
-        parsed_started_at
-    from in_window
-    where parsed_subscription_id is not null and parsed_started_at is not null
-
-),
-
 increment as (
 
-    -- the window's rows and every row sharing a price period key with them,
-    -- so conflicts between old and new rows are judged on all of their rows
-    select keyed_source.*
-    from keyed_source
-    where exists (
-        select 1
-        from window_keys
-        where
-            window_keys.parsed_subscription_id = keyed_source.parsed_subscription_id
-            and window_keys.parsed_started_at = keyed_source.parsed_started_at
-    )
-
-    union all
-
-    select * from in_window
-    where parsed_subscription_id is null or parsed_started_at is null
+    -- every raw row of a key this table does not hold: a new key, or one the
+    -- pre-hook deleted because its raw rows changed
+    select source.*
+    from source
+    where
+        {{ retention.price_period_key_of_raw_row(raw_types) }}
+        not in (select stored.price_period_key from {{ this }} as stored)
 
 ),
 
@@ -129,6 +78,7 @@ parsed as (
         {{ retention.try_to_whole_number('quantity', raw_types.quantity) }} as quantity,
         nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as currency,
         {{ retention.row_as_text(raw_columns) }} as raw_row,
+        {{ retention.raw_row_hash(raw_columns) }} as row_hash,
         {{ retention.has_raw_value('started_at', raw_types.started_at) }} as has_raw_started_at,
         {{ retention.has_raw_value('ended_at', raw_types.ended_at) }} as has_raw_ended_at,
         {{ retention.has_raw_value('amount', raw_types.amount) }} as has_raw_amount,
@@ -212,7 +162,7 @@ keyed as (
 
     select
         *,
-        -- never null, so delete+insert replaces every row of a key
+        -- never null (price_period_key_of_raw_row computes the same from raw columns)
         coalesce(
             subscription_id || '|' || cast(started_at as {{ dbt.type_string() }}),
             'row:' || raw_row
@@ -221,86 +171,6 @@ keyed as (
 
 ),
 
-{% if is_incremental() -%}
-keyed_counts as (
-
-    select
-        price_period_key,
-        count(*) as versions
-    from keyed
-    group by 1
-
-),
-
-previous_versions as (
-
-    select
-        price_period_key,
-        count(*) as versions,
-        max(raw_row) as raw_row,
-        max(rejection_reason) as rejection_reason,
-        max(customer_id) as customer_id,
-        max(coalesce(plan_id, '')) as plan_id,
-        max(billing_interval) as billing_interval,
-        max(original_amount) as original_amount,
-        max(coalesce(quantity, -1)) as quantity,
-        max(currency) as currency,
-        max(ended_at) as ended_at,
-        max(case when ended_at is null then 1 else 0 end) as is_running
-    from {{ this }}
-    where price_period_key in (select keyed.price_period_key from keyed)
-    group by 1
-
-),
-
-affected as (
-
-    select
-        keyed.*,
-        case
-            when previous_versions.price_period_key is null then keyed.started_at
-            when previous_versions.versions = 1 and keyed_counts.versions = 1
-                and previous_versions.raw_row = keyed.raw_row
-                then null
-            -- an accepted row again accepted with the same values but perhaps its
-            -- end: numbers change from the earlier end on, or not at all
-            when previous_versions.versions = 1 and keyed_counts.versions = 1
-                and previous_versions.rejection_reason is null and keyed.rejection_reason is null
-                and previous_versions.customer_id = keyed.customer_id
-                and previous_versions.plan_id = coalesce(keyed.plan_id, '')
-                and previous_versions.billing_interval = keyed.billing_interval
-                and previous_versions.original_amount = keyed.original_amount
-                and previous_versions.quantity = coalesce(keyed.quantity, -1)
-                and previous_versions.currency = keyed.currency
-                then case
-                    when previous_versions.is_running = 1 and keyed.ended_at is null then null
-                    when previous_versions.ended_at = keyed.ended_at then null
-                    when previous_versions.is_running = 1 then keyed.ended_at
-                    when keyed.ended_at is null then previous_versions.ended_at
-                    when previous_versions.ended_at < keyed.ended_at then previous_versions.ended_at
-                    else keyed.ended_at
-                end
-            else keyed.started_at
-        end as affects_from
-    from keyed
-    inner join keyed_counts
-        on keyed.price_period_key = keyed_counts.price_period_key
-    left join previous_versions
-        on keyed.price_period_key = previous_versions.price_period_key
-
-),
-
-{% else -%}
-affected as (
-
-    select
-        *,
-        started_at as affects_from
-    from keyed
-
-),
-
-{% endif -%}
 final as (
 
     select
@@ -318,10 +188,17 @@ final as (
         -- kept for rejected rows only: accepted rows are read back from their columns
         case when rejection_reason is not null then raw_row end as raw_row,
         rejection_reason,
+        row_hash,
+        -- a start or end ahead of the run's start plus one day reads differently once that
+        -- day has come: the next run reads the row again
+        coalesce(
+            parsed_started_at > {{ retention.latest_valid_timestamp() }}
+            or parsed_ended_at > {{ retention.latest_valid_timestamp() }},
+            false
+        ) as depends_on_run_time,
         {{ retention.run_started_at_literal() }} as loaded_at,
-        affects_from,
         {{ settings }} as build_settings
-    from affected
+    from keyed
 
 )
 

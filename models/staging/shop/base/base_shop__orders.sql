@@ -2,22 +2,27 @@
     cannot be used (null when it can). stg_shop__orders keeps the usable rows;
     rejected_rows publishes the others.
 
-    Incremental: a run re-reads the raw rows placed in the lookback window
-    (var incremental_lookback_days before the latest order held, or before
-    now if that is in the future), the rows with no usable ordered_at, and every
-    raw row sharing an order_id with them, and replaces those order keys. -#}
+    Incremental: every row stores row_hash, the hash of its raw values. The
+    pre-hook deletes every order_key whose raw rows changed, appeared or
+    disappeared (at any age: a refund set months later, a row deleted at the
+    source); the model then inserts every raw row of the keys it does not hold,
+    so a key's rows are always judged together (conflicts included). -#}
 
 {{ config(
     materialized=retention.volume_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='order_key',
+    incremental_strategy='append',
     on_schema_change='fail',
+    pre_hook="{{ retention.delete_changed_raw_keys(
+        retention.raw_relation('shop', 'orders', required=true),
+        retention.raw_column_names('orders'),
+        'order_key',
+        retention.order_key_of_raw_row()
+    ) }}",
 ) }}
 
 {%- set settings = retention.incremental_guard(
     ['raw_database', 'raw_schema', 'reporting_currency', 'exchange_rates']
 ) %}
-{%- set lookback_days = retention.incremental_lookback_days() %}
 {%- set raw = retention.raw_source('shop', 'orders', required=true) %}
 {%- set raw_types = raw['types'] %}
 {%- set raw_columns = retention.raw_column_names('orders') %}
@@ -31,58 +36,13 @@ source as (
 ),
 
 {% if is_incremental() -%}
-window_start as (
-
-    select
-        {{ retention.add_days_to_timestamp(
-            -lookback_days,
-            'least(max(ordered_at), ' ~ retention.run_started_at_literal() ~ ')'
-        ) }} as window_start_at
-    from {{ this }}
-
-),
-
-keyed_source as (
-
-    select
-        source.*,
-        nullif(trim(cast(source.order_id as {{ dbt.type_string() }})), '') as parsed_order_id,
-        {{ retention.try_to_timestamp('source.ordered_at', raw_types.ordered_at) }} as parsed_ordered_at
-    from source
-
-),
-
-in_window as (
-
-    -- rows with no usable ordered_at (missing, unparseable or out of range) are
-    -- re-read on every run: a date ahead of today may become usable later
-    select keyed_source.*
-    from keyed_source
-    cross join window_start
-    where
-        keyed_source.parsed_ordered_at >= window_start.window_start_at
-        or keyed_source.parsed_ordered_at is null
-        or not {{ retention.timestamp_in_range('keyed_source.parsed_ordered_at') }}
-        or window_start.window_start_at is null
-
-),
-
 increment as (
 
-    -- the window's rows and every row sharing an order_id with them, so
-    -- conflicts between old and new rows are judged on all of their rows
-    select * from in_window
-
-    union all
-
-    select keyed_source.*
-    from keyed_source
-    where
-        keyed_source.parsed_order_id in (
-            select in_window.parsed_order_id from in_window
-            where in_window.parsed_order_id is not null
-        )
-        and not (keyed_source.parsed_ordered_at >= (select window_start.window_start_at from window_start))
+    -- every raw row of a key this table does not hold: a new key, or one the
+    -- pre-hook deleted because its raw rows changed
+    select source.*
+    from source
+    where {{ retention.order_key_of_raw_row() }} not in (select stored.order_key from {{ this }} as stored)
 
 ),
 
@@ -115,6 +75,7 @@ parsed as (
         {{ retention.try_to_number('refunded_amount', raw_types.refunded_amount) }} as parsed_refunded_amount,
         {{ retention.try_to_money('refunded_amount', raw_types.refunded_amount) }} as original_refunded_amount,
         {{ retention.row_as_text(raw_columns) }} as raw_row,
+        {{ retention.raw_row_hash(raw_columns) }} as row_hash,
         {{ retention.has_raw_value('ordered_at', raw_types.ordered_at) }} as has_raw_ordered_at,
         {{ retention.has_raw_value('amount', raw_types.amount) }} as has_raw_amount,
         {{ retention.has_raw_value('refunded_amount', raw_types.refunded_amount) }} as has_raw_refunded_amount
@@ -181,59 +142,34 @@ keyed as (
 
     select
         *,
-        -- never null, so delete+insert replaces every row of a key
+        -- never null (order_key_of_raw_row computes the same from raw columns)
         coalesce(order_id, 'row:' || raw_row) as order_key
     from checked
 
 ),
 
-{% if is_incremental() -%}
-previous_versions as (
-
-    select
-        order_key,
-        min(ordered_at) as previous_ordered_at
-    from {{ this }}
-    where order_key in (select keyed.order_key from keyed)
-    group by 1
-
-),
-
-{% endif -%}
 final as (
 
     select
-        keyed.order_key,
-        keyed.order_id,
-        keyed.customer_id,
-        keyed.ordered_at,
-        keyed.status,
-        keyed.currency,
-        keyed.original_amount,
-        keyed.original_refunded_amount,
-        keyed.exchange_rate,
+        order_key,
+        order_id,
+        customer_id,
+        ordered_at,
+        status,
+        currency,
+        original_amount,
+        original_refunded_amount,
+        exchange_rate,
         -- kept for rejected rows only: accepted rows are read back from their columns
-        case when keyed.rejection_reason is not null then keyed.raw_row end as raw_row,
-        keyed.rejection_reason,
+        case when rejection_reason is not null then raw_row end as raw_row,
+        rejection_reason,
+        row_hash,
+        -- an ordered_at ahead of the run's start plus one day is out of range today, not
+        -- once that day has come: the next run reads the row again
+        coalesce(parsed_ordered_at > {{ retention.latest_valid_timestamp() }}, false) as depends_on_run_time,
         {{ retention.run_started_at_literal() }} as loaded_at,
-        {% if is_incremental() -%}
-        -- the old version of a replaced key may sit earlier than the new one
-        case
-            when previous_versions.previous_ordered_at is null then keyed.ordered_at
-            when keyed.ordered_at is null then previous_versions.previous_ordered_at
-            when previous_versions.previous_ordered_at < keyed.ordered_at
-                then previous_versions.previous_ordered_at
-            else keyed.ordered_at
-        end as affects_from,
-        {%- else -%}
-        keyed.ordered_at as affects_from,
-        {%- endif %}
         {{ settings }} as build_settings
     from keyed
-    {%- if is_incremental() %}
-    left join previous_versions
-        on keyed.order_key = previous_versions.order_key
-    {%- endif %}
 
 )
 
