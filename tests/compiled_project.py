@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import duckdb
 
-from tests.dbt_harness import RAW_COLUMNS, Warehouse
+from tests.dbt_harness import RAW_COLUMNS, Warehouse, models_in_dag_order
 
 MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers",
          "fct_purchase_sequence", "fct_cohort_retention", "fct_historical_clv", "fct_acquisition_clv")
@@ -35,24 +35,9 @@ class CompiledProject:
                             vars={"load_demo_data": False, **(vars or {})})
         assert run.success, run.text
         manifest = json.loads((workdir / "target" / "manifest.json").read_text())
-        models = {
-            unique_id: node for unique_id, node in manifest["nodes"].items()
-            if node["resource_type"] == "model" and node["language"] == "sql" and "formula_check" not in node["tags"]
-        }
-        self.database = next(iter(models.values()))["database"]
-        self.order: list[dict[str, Any]] = []
-        done: set[str] = set()
-
-        def visit(unique_id: str) -> None:
-            if unique_id in done or unique_id not in models:
-                return
-            done.add(unique_id)
-            for parent in models[unique_id]["depends_on"]["nodes"]:
-                visit(parent)
-            self.order.append(models[unique_id])
-
-        for unique_id in sorted(models):
-            visit(unique_id)
+        self.order = models_in_dag_order(
+            manifest, lambda node: node["language"] == "sql" and "formula_check" not in node["tags"])
+        self.database = self.order[0]["database"]
 
     def run(self, raw: Mapping[str, list[Mapping[str, Any]] | None]) -> "BuiltProject":
         """Builds every model on `raw` ({table: rows or None for an absent table})."""

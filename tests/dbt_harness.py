@@ -40,6 +40,25 @@ RAW_COLUMNS = {
 TEXT_RAW_COLUMNS = {table: [(name, "varchar") for name, _ in columns] for table, columns in RAW_COLUMNS.items()}
 
 
+def models_in_dag_order(manifest: dict[str, Any], keep=lambda node: True) -> list[dict[str, Any]]:
+    """The manifest's models that `keep` accepts, parents before children."""
+    models = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model" and keep(node)}
+    order: list[dict[str, Any]] = []
+    done: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in done or uid not in models:
+            return
+        done.add(uid)
+        for parent in models[uid]["depends_on"]["nodes"]:
+            visit(parent)
+        order.append(models[uid])
+
+    for uid in sorted(models):
+        visit(uid)
+    return order
+
+
 def release_duckdb() -> None:
     """dbt-duckdb keeps its database open in-process after an invocation; close
     it so the tests (and the next invocation) can open the file afresh."""

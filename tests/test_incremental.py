@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from tests.dbt_harness import ROOT, Warehouse
+from tests.dbt_harness import ROOT, Warehouse, models_in_dag_order
 
 RAW = "shop_raw"
 BOOKKEEPING = {"loaded_at"}
@@ -266,24 +266,9 @@ class Feed:
         refunded[3] = "refunded"
 
 
-def models_in_dag_order(warehouse: Warehouse) -> list[str]:
+def model_names_in_dag_order(warehouse: Warehouse) -> list[str]:
     manifest = json.loads((warehouse.workdir / "target" / "manifest.json").read_text())
-    models = {uid: node for uid, node in manifest["nodes"].items()
-              if node["resource_type"] == "model" and node["config"].get("enabled", True)}
-    order: list[str] = []
-    done: set[str] = set()
-
-    def visit(uid: str) -> None:
-        if uid in done or uid not in models:
-            return
-        done.add(uid)
-        for parent in models[uid]["depends_on"]["nodes"]:
-            visit(parent)
-        order.append(models[uid]["name"])
-
-    for uid in sorted(models):
-        visit(uid)
-    return order
+    return [node["name"] for node in models_in_dag_order(manifest)]
 
 
 def killed_run(warehouse: Warehouse, variables: dict[str, Any], when_started: str) -> None:
@@ -346,7 +331,7 @@ def test_corrections_partial_selections_and_an_interrupted_run_equal_a_full_refr
     # astronomer-cosmos runs dbt by default
     feed.stage_3()
     load(warehouse, feed.state())
-    for model in models_in_dag_order(warehouse):
+    for model in model_names_in_dag_order(warehouse):
         run = warehouse.dbt("run", "-s", model, vars=variables)
         assert run.success, (model, run.text)
     assert_equals_full_build(warehouse, feed.state(), variables, tmp_path / "full_3", "one model per task")
