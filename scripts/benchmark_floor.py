@@ -15,8 +15,11 @@ differing, and exits 1 on any difference.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from string import Template
@@ -51,10 +54,18 @@ def render(relations: dict[str, str], latest: str | None = None) -> str:
         customers=relations["customers"], latest_valid_at=latest or latest_valid_at())
 
 
-def run(con: duckdb.DuckDBPyConnection, relations: dict[str, str], latest: str | None = None) -> None:
-    """Builds the four marts as tables of the connection's current schema."""
+def run(con: duckdb.DuckDBPyConnection, relations: dict[str, str], latest: str | None = None) -> list[dict]:
+    """Builds the four marts as tables of the connection's current schema;
+    returns the seconds of each statement, by the table it creates."""
     con.execute("set TimeZone = 'UTC'")
-    con.execute(render(relations, latest))
+    timings = []
+    for statement in con.extract_statements(render(relations, latest)):
+        started = time.perf_counter()
+        con.execute(statement)
+        created = re.search(r"create (?:or replace )?(?:temp )?table (\w+)", statement.query)
+        timings.append({"statement": created.group(1) if created else statement.query.strip().split()[0],
+                        "seconds": round(time.perf_counter() - started, 2)})
+    return timings
 
 
 # -- the check ------------------------------------------------------------------------------
@@ -113,7 +124,8 @@ def check(con: duckdb.DuckDBPyConnection, floor_schema: str, marts_schema: str) 
     cells = differing = 0
     lines: list[str] = []
     for mart in MARTS:
-        mart_cells, mart_differing, mart_lines = compare_mart(con, mart, f"{floor_schema}.{mart}", f"{marts_schema}.{mart}")
+        mart_cells, mart_differing, mart_lines = compare_mart(
+            con, mart, f"{floor_schema}.{mart}", f"{marts_schema}.{mart}")
         cells += mart_cells
         differing += mart_differing
         lines += mart_lines
@@ -135,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     for table in ("orders", "subscriptions", "customers"):
         run_parser.add_argument(f"--{table}", nargs="+", required=True, help=f"Parquet files of raw {table}")
     run_parser.add_argument("--memory-limit", default=os.environ.get("RETENTION_DUCKDB_MEMORY_LIMIT", "3GB"))
+    run_parser.add_argument("--timings", type=Path, help="write the seconds of each statement here (JSON)")
     check_parser = commands.add_parser("check", help="compare the floor's marts with dbt's")
     check_parser.add_argument("--floor", type=Path, required=True)
     check_parser.add_argument("--marts", type=Path, required=True)
@@ -143,10 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         args.database.unlink(missing_ok=True)
         with duckdb.connect(str(args.database), config={"memory_limit": args.memory_limit}) as con:
-            run(con, {table: parquet_relation(getattr(args, table))
-                      for table in ("orders", "subscriptions", "customers")})
+            timings = run(con, {table: parquet_relation(getattr(args, table))
+                                for table in ("orders", "subscriptions", "customers")})
             sizes = {mart: con.execute(f"select count(*) from {mart}").fetchone()[0] for mart in MARTS}
         print(f"floor: {sizes}", file=sys.stderr)
+        if args.timings:
+            args.timings.write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
         return 0
     cells, differing, lines = check_files(args.floor, args.marts)
     for line in lines:
