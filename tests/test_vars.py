@@ -2,9 +2,8 @@
 message that names the var (and what to write instead), never a runtime error
 from the warehouse or a silently wrong number. tests/test_project.py already
 checks one mistake each for period_grains, exchange_rates, as_of_date,
-orders_activity_window_days, reporting_timezone and reporting_currency, and
-tests/test_incremental.py a negative incremental_lookback_days (while the
-project has that var); the cases here are the others.
+orders_activity_window_days, reporting_timezone and reporting_currency; the
+cases here are the others.
 
 The project is parsed once; each case compiles the models that read the vars
 against that manifest with its own --vars (vars are read when SQL is rendered),
@@ -24,10 +23,6 @@ from dbt.cli.main import dbtRunner
 from tests.dbt_harness import ROOT, RAW_COLUMNS, Warehouse, release_duckdb
 
 RAW = "raw_vars"
-# macros/config/incremental.sql validates incremental_lookback_days while incremental models use a lookback
-LOOKBACK = pytest.mark.skipif(
-    "macro incremental_lookback_days" not in (ROOT / "macros" / "config" / "incremental.sql").read_text(),
-    reason="the project no longer has var incremental_lookback_days")
 # the model whose SQL calls each var's validator; compiling it alone keeps a case quick
 READ_BY = {
     "as_of_date": "int_reporting_window",
@@ -37,7 +32,6 @@ READ_BY = {
     "clv_on_fit_failure": "int_clv_rfm_summary",
     "period_grains": "int_periods_spined",
     "orders_activity_window_days": "int_customer_periods_from_orders",
-    "incremental_lookback_days": "base_shop__orders",
     "reporting_currency": "base_shop__orders",
     "exchange_rates": "base_shop__orders",
     "reporting_timezone": "stg_shop__orders",
@@ -106,8 +100,6 @@ RENDER_TIME = [
     ("orders_activity_window_days", 1.5, "must be a whole number of days above zero"),
     ("orders_activity_window_days", True, "must be a whole number of days above zero"),
     ("orders_activity_window_days", "30", "must be a whole number of days above zero"),
-    pytest.param("incremental_lookback_days", 1.5, "must be a whole number of days", marks=LOOKBACK),
-    pytest.param("incremental_lookback_days", "three", "must be a whole number of days", marks=LOOKBACK),
     ("reporting_currency", "U5D", "must be a three-letter ISO 4217 code"),
     ("reporting_currency", 840, "must be a three-letter ISO 4217 code"),
     ("exchange_rates", {"EURO": 1.08}, "keys must be three-letter ISO 4217 codes"),
