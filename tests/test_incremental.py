@@ -200,10 +200,10 @@ def test_changed_settings_ask_for_a_full_refresh(tmp_path: Path):
     warehouse = Warehouse(tmp_path)
     load(warehouse, raw_state(datetime(2024, 12, 19), datetime(2024, 12, 19), 0))
     assert warehouse.dbt("run", vars=variables).success
-    run = warehouse.dbt("run", vars={**variables, "period_grains": ["month"]})
+    run = warehouse.dbt("run", vars={**variables, "exchange_rates": {"EUR": 1.1}})
     assert not run.success
-    assert "--full-refresh" in run.text and "period_grains" in run.text
-    run = warehouse.dbt("run", "--full-refresh", vars={**variables, "period_grains": ["month"]})
+    assert "--full-refresh" in run.text and "exchange_rates" in run.text
+    run = warehouse.dbt("run", "--full-refresh", vars={**variables, "exchange_rates": {"EUR": 1.1}})
     assert run.success, run.text
 
 
@@ -336,11 +336,11 @@ def test_corrections_partial_selections_and_an_interrupted_run_equal_a_full_refr
         assert run.success, (model, run.text)
     assert_equals_full_build(warehouse, feed.state(), variables, tmp_path / "full_3", "one model per task")
 
-    # 4. an old order deleted and another refunded; the run is killed as the
-    # orders customer-period table starts, then resumed
+    # 4. an old order deleted and another refunded; the run is killed once the base
+    # models are written, as the first model downstream starts, then resumed
     feed.stage_4()
     load(warehouse, feed.state())
-    killed_run(warehouse, variables, "int_customer_periods_from_orders")
+    killed_run(warehouse, variables, "int_counted_orders_sequenced")
     run = warehouse.dbt("run", vars=variables)
     assert run.success, run.text
     assert_equals_full_build(warehouse, feed.state(), variables, tmp_path / "full_4", "a killed run")

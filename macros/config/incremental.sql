@@ -1,20 +1,13 @@
-{#- Helpers for the incremental models: where volume lives (the order and
-    subscription base tables, the sequenced orders and the orders
-    customer-period table), a scheduled run rewrites only what changed.
+{#- Helpers for the incremental models: the order and subscription base
+    tables, where the volume and the cleaning cost live. Every model
+    downstream of them is a table (measured: an incremental version saved
+    little or nothing at ten million orders; README, Benchmark).
 
-    No model keeps a watermark. Each compares its stored rows with its direct
-    parent on every run, so any change reaches it whatever its age (a refund
-    set months later, a deleted row), and a partial selection or an
-    interrupted run leaves nothing behind that the next run does not mend:
-    - a base model stores each raw row's row_hash; its pre-hook deletes the
-      keys whose raw rows changed, appeared or disappeared, and the model
-      inserts every raw row of the keys it does not hold;
-    - int_counted_orders_sequenced deletes and re-sequences the customers whose
-      counted orders differ from the stored ones;
-    - int_customer_periods_from_orders deletes, per grain, the periods from the
-      first one whose orders, revenue or new customers differ from the
-      sequenced orders (and at least the last stored and the as-of period), and
-      builds every period after the last one it still holds. -#}
+    No model keeps a watermark. A base model stores each raw row's row_hash;
+    on every run its pre-hook deletes the keys whose raw rows changed, appeared
+    or disappeared (at any age: a refund set months later, a deleted row), and
+    the model inserts every raw row of the keys it does not hold. So a partial
+    selection or an interrupted run leaves nothing the next run does not mend. -#}
 
 {% macro volume_materialization() %}
     {{ return(adapter.dispatch('volume_materialization', 'retention')()) }}

@@ -2,50 +2,12 @@
     customer's sequence: order number, calendar months since the customer's
     first counted order, and days since their previous counted order.
 
-    Incremental: the pre-hook deletes every customer whose stored orders differ
-    from the counted orders of stg_shop__orders (an order added, changed,
-    refunded or deleted, at any age); the model then sequences, from their full
-    history, the customers with a counted order it does not hold. Order
-    numbers and first orders never come from a slice. -#}
+    A table, rebuilt in full on every run: at ten million orders, finding the
+    customers whose orders changed (any order, at any age) cost as much as
+    sequencing everyone (README, Benchmark), so an incremental version saved
+    nothing for its complexity. -#}
 
-{{ config(
-    materialized=retention.volume_materialization(),
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="
-        {% if is_incremental() %}
-        delete from {{ this }}
-        where customer_id in (
-            select changed.customer_id
-            from (
-                (
-                    select order_id, customer_id, ordered_at, revenue from {{ this }}
-                    except
-                    select orders.order_id, orders.customer_id, orders.ordered_at, orders.revenue
-                    from {{ ref('stg_shop__orders') }} as orders
-                    inner join {{ ref('int_reporting_window') }} as reporting_window
-                        on orders.ordered_at_local < reporting_window.as_of_at
-                    where orders.is_counted
-                )
-                union all
-                (
-                    select orders.order_id, orders.customer_id, orders.ordered_at, orders.revenue
-                    from {{ ref('stg_shop__orders') }} as orders
-                    inner join {{ ref('int_reporting_window') }} as reporting_window
-                        on orders.ordered_at_local < reporting_window.as_of_at
-                    where orders.is_counted
-                    except
-                    select order_id, customer_id, ordered_at, revenue from {{ this }}
-                )
-            ) as changed
-        )
-        {% else %}
-        select 1
-        {% endif %}
-    ",
-) }}
-
-{%- set settings = retention.incremental_guard(['reporting_timezone', 'as_of_date']) %}
+{{ config(materialized='table') }}
 
 with
 
@@ -70,25 +32,6 @@ counted_orders as (
 
 ),
 
-{% if is_incremental() -%}
-customers_to_sequence as (
-
-    -- customers with a counted order this table does not hold as it is (the
-    -- pre-hook deleted every changed customer's rows): all of their orders
-    select distinct counted_orders.customer_id
-    from counted_orders
-    left join {{ this }} as stored
-        on
-            counted_orders.order_id = stored.order_id
-            and counted_orders.customer_id = stored.customer_id
-            and counted_orders.ordered_at = stored.ordered_at
-            and counted_orders.revenue = stored.revenue
-    where stored.order_id is null
-
-),
-
-{% endif -%}
-
 sequenced as (
 
     select
@@ -105,9 +48,6 @@ sequenced as (
         ) as first_ordered_at_local,
         lag(ordered_at) over (partition by customer_id order by ordered_at, order_id) as previous_ordered_at
     from counted_orders
-    {%- if is_incremental() %}
-    where customer_id in (select customers_to_sequence.customer_id from customers_to_sequence)
-    {%- endif %}
 
 ),
 
@@ -125,8 +65,7 @@ final as (
             retention.period_start('month', 'first_ordered_at_local'),
             retention.period_start('month', 'ordered_at_local')
         ) }} as months_since_first_order,
-        {{ retention.days_between('previous_ordered_at', 'ordered_at') }} as days_since_previous_order,
-        {{ settings }} as build_settings
+        {{ retention.days_between('previous_ordered_at', 'ordered_at') }} as days_since_previous_order
     from sequenced
 
 )

@@ -25,12 +25,6 @@ all_periods as (
 
 ),
 
-periods as (
-
-    select * from all_periods
-
-),
-
 grains as (
 
     select distinct period_grain from all_periods
@@ -60,18 +54,18 @@ running_rows as (
 mrr_at_period_end as (
 
     select
-        periods.period_grain,
-        periods.period_start,
+        all_periods.period_grain,
+        all_periods.period_start,
         running_rows.customer_id,
         sum(running_rows.mrr) as mrr
-    from periods
+    from all_periods
     inner join running_rows
         on
-            running_rows.started_at_local < {{ retention.date_to_timestamp('periods.next_period_start') }}
+            running_rows.started_at_local < {{ retention.date_to_timestamp('all_periods.next_period_start') }}
             -- a null ended_at is still running: it compares as the boundary itself
             and coalesce(
-                running_rows.ended_at_local, {{ retention.date_to_timestamp('periods.next_period_start') }}
-            ) >= {{ retention.date_to_timestamp('periods.next_period_start') }}
+                running_rows.ended_at_local, {{ retention.date_to_timestamp('all_periods.next_period_start') }}
+            ) >= {{ retention.date_to_timestamp('all_periods.next_period_start') }}
     group by 1, 2, 3
 
 ),
@@ -91,7 +85,7 @@ mrr_at_period_start_of_grains as (
 
 mrr_at_period_start as (
 
-    {{ retention.rows_in_periods('mrr_at_period_start_of_grains', 'periods') }}
+    {{ retention.rows_in_periods('mrr_at_period_start_of_grains', 'all_periods') }}
 
 ),
 
@@ -105,7 +99,7 @@ mrr_12_months_before_end_of_grains as (
 
 mrr_12_months_before_end as (
 
-    {{ retention.rows_in_periods('mrr_12_months_before_end_of_grains', 'periods') }}
+    {{ retention.rows_in_periods('mrr_12_months_before_end_of_grains', 'all_periods') }}
 
 ),
 
@@ -133,7 +127,7 @@ new_customers_of_grains as (
 
 new_customers as (
 
-    {{ retention.rows_in_periods('new_customers_of_grains', 'periods') }}
+    {{ retention.rows_in_periods('new_customers_of_grains', 'all_periods') }}
 
 ),
 
