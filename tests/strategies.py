@@ -185,8 +185,10 @@ def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
 # exports write it, and now and then a value no warehouse can use.
 BAD_TIMESTAMPS = ["2024-02-30 10:00:00", "garbage", "03/05/2024 10:00", "infinity", "-infinity",
                   "2031-06-01 09:00:00", "1899-12-31 23:59:59", "2024-01-31T25:00:00",
-                  "2024-01-31 10:00:00+15:00", "2024-1-5"]
-BAD_NUMBERS = ["NaN", "inf", "-Infinity", "1e40", "1e15", "12,50", "garbage", "1e400", "-0.5e1", "$3"]
+                  "2024-01-31 10:00:00+15:00", "2024-1-5", "0000-01-01", "2024-01-31t20:00:00z",
+                  "1899-02-30 10:00:00"]
+BAD_NUMBERS = ["NaN", "inf", "-Infinity", "1e40", "1e15", "12,50", "garbage", "1e400", "-0.5e1", "$3",
+               "100000000000000000000000000000000e-20", "0.00000000000000000001e20"]
 BAD_COUNTS = ["2.5", "1e20", "two", "3.0", "nan"]
 TIMESTAMP_COLUMNS = {"ordered_at", "started_at", "ended_at", "created_at"}
 NUMBER_COLUMNS = {"amount", "refunded_amount", "spend"}

@@ -6,8 +6,8 @@ The demo history is replayed as a shop's raw tables would fill: a first load of
 everything known before a cut-off, then increments every two days that add new
 orders and price periods, reveal subscription ends, and bring late rows (held
 back from the increment they belong to), an exact duplicate, a pending order
-that completes, an order whose time is corrected by weeks, and conflicting order_ids (one against an order far outside the
-lookback window). After each increment the project runs incrementally; at the
+that completes, an order whose time is corrected by weeks, and conflicting order_ids (one against an order
+two years old). After each increment the project runs incrementally; at the
 end every table it builds must equal, row for row, a full build of the final
 raw tables.
 
@@ -87,19 +87,17 @@ def raw_state(first_cut: datetime, cut: datetime, step: int) -> dict[str, list[l
     """The raw tables as they stand at the cut, `step` increments after the first load at first_cut."""
     orders = read_seed("orders")
     by_time = sorted((row for row in orders if row[2] is not None), key=lambda row: row[2])
-    # late rows: orders of the last day before the cut arrive one increment later,
-    # within the lookback (3 days) of the newest order by then
+    # late rows: orders of the last day before the cut arrive one increment later
     late = sorted(row[0] for row in by_time if cut - timedelta(days=1) <= ts(row[2]) < cut)
     held_back = set(late[:4]) if cut < LAST_CUT else set()
     state = known_orders(orders, cut, held_back)
-    if step >= 1:  # an exact duplicate of an order in the window
+    if step >= 1:  # an exact duplicate of a recent order
         state.append(list(next(row for row in by_time if ts(row[2]) >= first_cut + STEP - timedelta(days=1))))
     if step >= 2:  # a new row reusing the order_id of the very first completed order
         conflict = list(next(row for row in by_time if row[3].strip().lower() == "completed"))
         conflict[2] = str(first_cut + 2 * STEP - timedelta(hours=19))
         state.append(conflict)
-    if step >= 6:  # an October order whose ordered_at is corrected into the window (after the
-        # conflict above has left the window, so its rebuild from 2023 does not cover this one)
+    if step >= 6:  # an October order whose ordered_at is corrected by weeks
         moved = [row for row in by_time if ts(row[2]) < datetime(2024, 11, 1) and row[3] == "completed"][-1]
         state = [row for row in state if row[0] != moved[0]]
         state.append([moved[0], moved[1], str(first_cut + 6 * STEP - timedelta(hours=20)), *moved[3:]])

@@ -63,9 +63,9 @@
 
 
 {% macro raw_row_hash(columns) %}
-    {#- One hash of a raw row's values, equal exactly when every value is, a
-        null told apart from empty text: what an incremental base model stores
-        (row_hash) and compares the raw table with on every run. -#}
+    {#- One hash of a raw row's values, a null told apart from empty text (two
+        different rows share one only by a collision): what an incremental base
+        model stores (row_hash) and compares the raw table with on every run. -#}
     {{ return(adapter.dispatch('raw_row_hash', 'retention')(columns)) }}
 {% endmacro %}
 
@@ -106,11 +106,11 @@
             where
                 -- a value after the run's start plus one day reads differently once that day comes
                 stored.depends_on_run_time
-                or stored.row_hash not in (select raw_rows.row_hash from raw_rows)
+                or not exists (select 1 from raw_rows where raw_rows.row_hash = stored.row_hash)
             union all
             select raw_rows.row_key
             from raw_rows
-            where raw_rows.row_hash not in (select kept.row_hash from {{ this }} as kept)
+            where not exists (select 1 from {{ this }} as kept where kept.row_hash = raw_rows.row_hash)
         )
     {%- else -%}
         select 1

@@ -11,9 +11,11 @@
       `HH:MM[:SS[.ffffff]]`, optionally `Z` or an offset `±HH[:MM]`, a real
       calendar day; with an offset the value is that instant in UTC, without
       one it is UTC. `infinity` and `-infinity` read as a far future or past
-      instant (so they are out of range, not unparseable).
-    - numbers: `[+-]digits[.digits][e±NN]` (at most 40 digits either side of
-      the point, a two-digit exponent), `NaN`, `inf`, `infinity`, any case. -#}
+      instant, and so does a year before 1900 (so they are out of range, not
+      unparseable; PostgreSQL has no year 0 to cast).
+    - numbers: `[+-]digits[.digits][e±NN]` (at most 20 digits either side of
+      the point, so the text casts to decimal(38, 6) exactly, and a two-digit
+      exponent), `NaN`, `inf`, `infinity`, any case. -#}
 
 {% macro raw_value_kind(source_type) %}
     {#- What a raw column's warehouse type holds: text, timestamp, number or
@@ -69,8 +71,8 @@
 {% macro timestamp_text_pattern() %}
     {{ return(
         '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])'
-        ~ '([ Tt]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?'
-        ~ '([Zz]|[+-](0[0-9]|1[0-4])(:[0-5][0-9])?)?)?$'
+        ~ '([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?'
+        ~ '(Z|[+-](0[0-9]|1[0-4])(:[0-5][0-9])?)?)?$'
     ) }}
 {% endmacro %}
 
@@ -100,7 +102,7 @@
             'cast(substring(' ~ text ~ ', 1, 4) as ' ~ dbt.type_int() ~ ')',
             'cast(substring(' ~ text ~ ', 6, 2) as ' ~ dbt.type_int() ~ ')') }}
     {%- endset -%}
-    {%- set has_offset = retention.regex_full_match(text, '^.*[ Tt][0-9:.]+([Zz]|[+-][0-9]{2}(:[0-9]{2})?)$') -%}
+    {%- set has_offset = retention.regex_full_match(text, '^.*[ T][0-9:.]+(Z|[+-][0-9]{2}(:[0-9]{2})?)$') -%}
     {%- set parsed -%}
     case
         when lower({{ text }}) in ('infinity', '+infinity')
@@ -109,6 +111,8 @@
             then {{ retention.timestamp_literal('0001-01-01 00:00:00') }}
         when {{ retention.regex_full_match(text, retention.timestamp_text_pattern()) }}
             then case
+                when cast(substring({{ text }}, 1, 4) as {{ dbt.type_int() }}) < 1900
+                    then {{ retention.timestamp_literal('0001-01-01 00:00:00') }}
                 when {{ day_is_valid }}
                     then {{ retention.checked_text_to_utc_timestamp(text, has_offset) }}
             end
@@ -171,7 +175,7 @@
 
 
 {% macro number_text_pattern() %}
-    {{ return('^[+-]?([0-9]{1,40}([.][0-9]{0,40})?|[.][0-9]{1,40})([eE][+-]?[0-9]{1,2})?$') }}
+    {{ return('^[+-]?([0-9]{1,20}([.][0-9]{0,20})?|[.][0-9]{1,20})([eE][+-]?[0-9]{1,2})?$') }}
 {% endmacro %}
 
 
@@ -180,7 +184,10 @@
         called out of range); null when it cannot be read. -#}
     {%- set double = retention.type_ratio() -%}
     {%- if retention.raw_value_kind(source_type) == 'number' -%}
-        {{ return('cast(' ~ expression ~ ' as ' ~ double ~ ')') }}
+        {#- range-checked in the column's own type first: a PostgreSQL numeric
+            of 1e400 (or NaN) does not cast to a double -#}
+        {{ return('case when abs(' ~ expression ~ ') < 1e15 then cast(' ~ expression ~ ' as ' ~ double
+            ~ ") else cast('Infinity' as " ~ double ~ ') end') }}
     {%- endif -%}
     {%- set text = retention.raw_text(expression) -%}
     {%- set parsed -%}

@@ -6,8 +6,9 @@ text. Text is read by these rules:
 - a timestamp is ISO 8601: YYYY-MM-DD, optionally a space or T and
   HH:MM[:SS[.ffffff]], optionally Z or an offset ±HH[:MM] (hours up to 14);
   a real calendar day; with an offset it is that instant in UTC, without one
-  it is UTC. `infinity` / `-infinity` are instants far in the future / past.
-- a number is [+-]digits[.digits][e±NN] (at most 40 digits either side of the
+  it is UTC. `infinity` / `-infinity` are instants far in the future / past,
+  and so is any year before 1900.
+- a number is [+-]digits[.digits][e±NN] (at most 20 digits either side of the
   point, an exponent of one or two digits), or NaN, inf, infinity (any case).
 Blank text is a missing value. A timestamp is in range from 1900-01-01 to the
 moment the build runs plus one day; a number when it is finite and its
@@ -27,10 +28,10 @@ UNPARSEABLE = object()
 
 TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[ Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
-    r"([Zz]|[+-]\d{2}(?::\d{2})?)?)?"
+    r"(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
+    r"(Z|[+-]\d{2}(?::\d{2})?)?)?"
 )
-NUMBER = re.compile(r"[+-]?(?:\d{1,40}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][+-]?\d{1,2})?")
+NUMBER = re.compile(r"[+-]?(?:\d{1,20}(?:\.\d{0,20})?|\.\d{1,20})(?:[eE][+-]?\d{1,2})?")
 FAR_FUTURE = datetime(9999, 12, 31, 23, 59, 59)
 FAR_PAST = datetime(1, 1, 1)
 
@@ -56,6 +57,8 @@ def read_timestamp(value: Any) -> Any:
     if not match:
         return UNPARSEABLE
     year, month, day, hour, minute, second, fraction, offset = match.groups()
+    if int(year) < 1900:
+        return FAR_PAST
     if not 1 <= int(month) <= 12:
         return UNPARSEABLE
     try:
@@ -65,7 +68,7 @@ def read_timestamp(value: Any) -> Any:
         return UNPARSEABLE
     if offset is None:
         return local
-    if offset in ("Z", "z"):
+    if offset == "Z":
         return local
     sign = -1 if offset[0] == "-" else 1
     hours, minutes = int(offset[1:3]), int(offset[4:6] or 0) if len(offset) > 3 else 0

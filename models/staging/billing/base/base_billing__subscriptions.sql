@@ -35,15 +35,25 @@ source as (
 ),
 
 {% if is_incremental() -%}
+keyed_source as (
+
+    select
+        *,
+        {{ retention.price_period_key_of_raw_row(raw_types) }} as row_key
+    from source
+
+),
+
 increment as (
 
     -- every raw row of a key this table does not hold: a new key, or one the
     -- pre-hook deleted because its raw rows changed
-    select source.*
-    from source
-    where
-        {{ retention.price_period_key_of_raw_row(raw_types) }}
-        not in (select stored.price_period_key from {{ this }} as stored)
+    select keyed_source.*
+    from keyed_source
+    where not exists (
+        select 1 from {{ this }} as stored
+        where stored.price_period_key = keyed_source.row_key
+    )
 
 ),
 

@@ -36,13 +36,25 @@ source as (
 ),
 
 {% if is_incremental() -%}
+keyed_source as (
+
+    select
+        *,
+        {{ retention.order_key_of_raw_row() }} as row_key
+    from source
+
+),
+
 increment as (
 
     -- every raw row of a key this table does not hold: a new key, or one the
     -- pre-hook deleted because its raw rows changed
-    select source.*
-    from source
-    where {{ retention.order_key_of_raw_row() }} not in (select stored.order_key from {{ this }} as stored)
+    select keyed_source.*
+    from keyed_source
+    where not exists (
+        select 1 from {{ this }} as stored
+        where stored.order_key = keyed_source.row_key
+    )
 
 ),
 
