@@ -115,16 +115,10 @@ customers_at_end as (
 
 ),
 
-customers_at_boundaries as (
-
-    select * from customers_at_end
-
-),
-
 customers_at_start_of_grains as (
 
     -- the start of P is the end of the period before it
-    {{ retention.values_at_boundary('customers_at_boundaries', 'all_periods', 'period_start', ['customer_id']) }}
+    {{ retention.values_at_boundary('customers_at_end', 'all_periods', 'period_start', ['customer_id']) }}
 
 ),
 

@@ -45,41 +45,29 @@ paying_rows as (
 
 ),
 
-running_rows as (
-
-    select * from paying_rows
-
-),
-
 mrr_at_period_end as (
 
     select
         all_periods.period_grain,
         all_periods.period_start,
-        running_rows.customer_id,
-        sum(running_rows.mrr) as mrr
+        paying_rows.customer_id,
+        sum(paying_rows.mrr) as mrr
     from all_periods
-    inner join running_rows
+    inner join paying_rows
         on
-            running_rows.started_at_local < {{ retention.date_to_timestamp('all_periods.next_period_start') }}
+            paying_rows.started_at_local < {{ retention.date_to_timestamp('all_periods.next_period_start') }}
             -- a null ended_at is still running: it compares as the boundary itself
             and coalesce(
-                running_rows.ended_at_local, {{ retention.date_to_timestamp('all_periods.next_period_start') }}
+                paying_rows.ended_at_local, {{ retention.date_to_timestamp('all_periods.next_period_start') }}
             ) >= {{ retention.date_to_timestamp('all_periods.next_period_start') }}
     group by 1, 2, 3
-
-),
-
-mrr_at_boundaries as (
-
-    select * from mrr_at_period_end
 
 ),
 
 mrr_at_period_start_of_grains as (
 
     -- the start of P is the end of the period before it
-    {{ retention.values_at_boundary('mrr_at_boundaries', 'all_periods', 'period_start', ['customer_id', 'mrr']) }}
+    {{ retention.values_at_boundary('mrr_at_period_end', 'all_periods', 'period_start', ['customer_id', 'mrr']) }}
 
 ),
 
@@ -92,7 +80,7 @@ mrr_at_period_start as (
 mrr_12_months_before_end_of_grains as (
 
     {{ retention.values_at_boundary(
-        'mrr_at_boundaries', 'all_periods', 'end_12_months_earlier', ['customer_id', 'mrr']
+        'mrr_at_period_end', 'all_periods', 'end_12_months_earlier', ['customer_id', 'mrr']
     ) }}
 
 ),

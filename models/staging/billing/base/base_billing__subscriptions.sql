@@ -201,11 +201,8 @@ final as (
         row_hash,
         -- a start or end ahead of the run's start plus one day reads differently once that
         -- day has come: the next run reads the row again
-        coalesce(
-            parsed_started_at > {{ retention.latest_valid_timestamp() }}
-            or parsed_ended_at > {{ retention.latest_valid_timestamp() }},
-            false
-        ) as depends_on_run_time,
+        coalesce(parsed_started_at > {{ retention.latest_valid_timestamp() }} or is_ended_after_range, false)
+            as depends_on_run_time,
         {{ retention.run_started_at_literal() }} as loaded_at,
         {{ settings }} as build_settings
     from keyed
