@@ -10,6 +10,12 @@ downgrades as new price periods, cancellations, partial and full refunds,
 cancelled and pending orders, exact duplicate rows, statuses in mixed case and a
 handful of unusable rows.
 
+From those it derives the optional engagement sources, each from a random stream
+of its own (so they leave the other files unchanged): product events of the
+paying SaaS customers' users (events), email sends and their events
+(email_sends, email_events) and NPS answers that follow how each customer
+behaves (nps_responses), again with exact duplicates and unusable rows.
+
     python scripts/generate_demo_data.py --seed 42 --scale 1 --out seeds/raw
 
 --scale 1 is the committed demo (about 400 customers); larger scales multiply
@@ -20,6 +26,12 @@ stderr. The benchmark's default data set (about 10 million orders, 1 million
 customers) is
 
     python scripts/generate_demo_data.py --scale 2500 --order-intensity 4 --out /tmp/bench
+
+which also writes about 34 million product events; --event-intensity 2.2 makes
+users do more on the days they are active, about 50 million events (2.8 GB of
+CSV, some 11 minutes of one core; memory stays at about 0.5 GB, as it depends on
+--chunk-customers, not on the scale). --without-engagement writes only the four
+shop and billing files.
 """
 
 from __future__ import annotations
@@ -384,7 +396,8 @@ class Engagement:
         self.events_rng = random.Random(f"{seed}-events")
         self.email_rng = random.Random(f"{seed}-email")
         self.nps_rng = random.Random(f"{seed}-nps")
-        self.event_intensity = event_intensity
+        self.more_events_per_day = 0.5 * event_intensity  # beyond the login
+        self.day_prefixes: dict[datetime, str] = {}
         self.user_seq = self.event_seq = self.send_seq = self.response_seq = 0
         self.unsubscribed: set[str] = set()
         campaign_rng = random.Random(f"{seed}-campaigns")
@@ -401,12 +414,8 @@ class Engagement:
         self.recent_accounts: list[tuple[str, list[tuple[datetime, datetime]]]] = []
 
     # -- product events ------------------------------------------------------
-    def next_event_id(self, rng: random.Random) -> str:
-        self.event_seq += 1
-        return "" if rng.random() < 0.05 else f"e{self.event_seq:09d}"  # an older tracker sends no id
-
     def events(self, histories: list[CustomerHistory]):
-        """Yields the event rows of the chunk's paying SaaS customers' users."""
+        """Yields, user by user, the event rows of the chunk's paying SaaS customers' users."""
         rng = self.events_rng
         for history in histories:
             if not history.pays:
@@ -425,11 +434,11 @@ class Engagement:
                 moves = None
                 if customer_id and rng.random() < 0.02 and self.recent_accounts:
                     moves = rng.choice(self.recent_accounts)  # the user later works for another account
-                yield from self.user_events(user_id, customer_id, user_windows, moves)
+                yield self.user_events(user_id, customer_id, user_windows, moves)
             self.recent_accounts = (self.recent_accounts + [(history.customer_id, windows)])[-20:]
 
     def user_events(self, user_id: str, customer_id: str, windows: list[tuple[datetime, datetime]],
-                    moves: tuple[str, list[tuple[datetime, datetime]]] | None):
+                    moves: tuple[str, list[tuple[datetime, datetime]]] | None) -> list[list[str]]:
         rng = self.events_rng
         roll = rng.random()
         for pattern, share, chance in USER_PATTERNS:
@@ -452,44 +461,55 @@ class Engagement:
                 if (end - start).days > 150:
                     gap_start = start + timedelta(days=rng.uniform(20, (end - start).days - 120))
                     gaps.append((gap_start, gap_start + timedelta(days=rng.uniform(60, 180))))
+        passive_only = chance == 0  # receives the product's emails, never acts
+        rate = -math.log(1 - (1 / 14 if passive_only else chance))
+        rows: list[list[str]] = []
         for start, end in spans:
             owner = customer_id
             if moves is not None and customer_id and start >= moved_at:
                 owner = moves[0]
             day = datetime(start.year, start.month, start.day)
-            if chance == 0:  # receives the product's emails, never acts
-                chance_today, passive_only = 1 / 14, True
-            else:
-                chance_today, passive_only = chance, False
-            rate = -math.log(1 - chance_today)
             while True:
                 day += timedelta(days=1 + int(rng.expovariate(rate)))  # the next day, each day with that chance
                 if day >= end:
                     break
                 if not passive_only and day.weekday() >= 5 and rng.random() < 0.7:
                     continue  # fewer sessions at weekends
-                if any(gap_start <= day < gap_end for gap_start, gap_end in gaps):
+                if gaps and any(gap_start <= day < gap_end for gap_start, gap_end in gaps):
                     continue
-                yield from self.day_events(user_id, owner, day, start, end, passive_only)
+                self.day_events(rows, user_id, owner, day, start, end, passive_only)
+        return rows
 
-    def day_events(self, user_id: str, customer_id: str, day: datetime, start: datetime, end: datetime,
-                   passive_only: bool):
+    def day_events(self, rows: list[list[str]], user_id: str, customer_id: str, day: datetime, start: datetime,
+                   end: datetime, passive_only: bool) -> None:
+        """Appends one session's events (from a random time of day, never past midnight)."""
         rng = self.events_rng
-        at = rng.randrange(6 * 3600, 21 * 3600)
-        names = [PASSIVE_EVENT] if passive_only else ["login"]
-        if not passive_only:
-            mean_more = 0.8 * self.event_intensity
-            names += [rng.choice(ACTIVE_EVENTS) for _ in range(int(rng.expovariate(1 / mean_more)))]
-            if rng.random() < 0.01:
+        draw = rng.random
+        if passive_only:
+            names = [PASSIVE_EVENT]
+        else:
+            more = int(rng.expovariate(1 / self.more_events_per_day) + draw())  # floor of x + U: mean x
+            names = ["login"] + [ACTIVE_EVENTS[int(draw() * len(ACTIVE_EVENTS))] for _ in range(more)]
+            if draw() < 0.01:
                 names.append("invite_user")
-            if rng.random() < 0.08:
+            if draw() < 0.08:
                 names.append(PASSIVE_EVENT)
-        unlinked = customer_id and rng.random() < 0.02  # an event the tracker sent without the account
+        owner = "" if customer_id and draw() < 0.02 else customer_id  # the tracker sent it without the account
+        first = max(0, (start - day).total_seconds())
+        last = min(86_400, (end - day).total_seconds())
+        prefix = self.day_prefixes.get(day)
+        if prefix is None:
+            prefix = self.day_prefixes[day] = day.strftime("%Y-%m-%d ")
+        at = 6 * 3600 + int(draw() * 15 * 3600)
         for name in names:
-            occurred_at = day + timedelta(seconds=at)
-            if start <= occurred_at < end:
-                yield [self.next_event_id(rng), user_id, "" if unlinked else customer_id, fmt_ts(occurred_at), name]
-            at += rng.randrange(5, 900)
+            if at >= last:
+                break
+            if at >= first:
+                self.event_seq += 1
+                event_id = "" if draw() < 0.05 else f"e{self.event_seq:09d}"  # an older tracker sends no id
+                clock = f"{at // 3600:02d}:{at // 60 % 60:02d}:{at % 60:02d}"
+                rows.append([event_id, user_id, owner, prefix + clock, name])
+            at += 5 + int(draw() * 895)
 
     # -- email ----------------------------------------------------------------
     def email(self, histories: list[CustomerHistory]) -> None:
@@ -675,9 +695,9 @@ class EngagementWriter:
         engagement = self.engagement
         rng = engagement.events_rng
         batch: list[list[str]] = []
-        for row in engagement.events(histories):
-            batch.append(row)
-            if len(batch) == self.EVENT_BATCH:
+        for rows in engagement.events(histories):
+            batch += rows
+            if len(batch) >= self.EVENT_BATCH:
                 self.write("events", EVENT_COLUMNS, engagement.with_duplicates(rng, batch, 0.003))
                 batch = []
         engagement.email(histories)

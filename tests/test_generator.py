@@ -84,8 +84,14 @@ def test_engagement_tables_leave_the_other_files_unchanged(tmp_path):
 def test_event_intensity_multiplies_the_events_and_chunks_stream_them(tmp_path):
     generate(tmp_path / "a", "--seed", "3", "--scale", "0.5")
     generate(tmp_path / "b", "--seed", "3", "--scale", "0.5", "--event-intensity", "3", "--chunk-customers", "40")
-    single, intense = len(read(tmp_path / "a" / "events.csv")), len(read(tmp_path / "b" / "events.csv"))
-    assert 1.5 * single < intense < 3 * single, (single, intense)
+    def events_per_active_day(path: Path) -> float:
+        days = Counter((row["user_id"], row["occurred_at"][:10]) for row in read(path) if row["event_name"] == "login")
+        per_day = Counter((row["user_id"], row["occurred_at"][:10]) for row in read(path))
+        return sum(per_day[day] for day in days) / len(days)
+
+    single, intense = events_per_active_day(tmp_path / "a" / "events.csv"), events_per_active_day(
+        tmp_path / "b" / "events.csv")
+    assert 1.4 < intense / single < 1.9, (single, intense)  # 1 + 0.5 x intensity + 0.09 events
     for table, key in (("events", "event_id"), ("email_sends", "send_id"), ("nps_responses", "response_id")):
         rows = {tuple(row.values()): row[key] for row in read(tmp_path / "b" / f"{table}.csv") if row[key]}
         repeated = [key for key, n in Counter(rows.values()).items() if n > 1]
