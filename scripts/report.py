@@ -178,10 +178,13 @@ def note(message: str) -> str:
 
 
 def mark_incomplete(fig: go.Figure, rows: list[dict[str, Any]], grain: str, **subplot: Any) -> None:
-    """Shades every incomplete period of `rows` and labels it."""
+    """Shades every incomplete period of `rows` and labels it. Points and bars sit
+    on period_start, so the shade is one period wide centred there."""
     for row in rows:
         if is_incomplete(row):
-            fig.add_vrect(x0=row["period_start"], x1=period_end(row, grain) + timedelta(days=1),
+            start = datetime.combine(row["period_start"], datetime.min.time())
+            half = (period_end(row, grain) + timedelta(days=1) - row["period_start"]) / 2
+            fig.add_vrect(x0=start - half, x1=start + half,
                           fillcolor=INCOMPLETE_FILL, line_width=0, layer="below",
                           annotation_text="incomplete", annotation_position="top left",
                           annotation_font=dict(size=10, color=GREY), **subplot)
@@ -461,6 +464,7 @@ def order_metrics_section(wh: Warehouse, page: Page) -> str:
     rates.add_trace(line(rows, "repeat_customer_rate", "Repeat customer rate", PURPLE, page.grain,
                          showlegend=False), row=3, col=1)
     rates.update_yaxes(tickformat=".0%", row=3, col=1)
+    rates.update_layout(margin=dict(t=40))
     mark_incomplete(rates, rows, page.grain, row="all", col=1)
     return page.chart("chart-order-volume", volume) + page.chart("chart-order-rates", rates, height=600)
 
@@ -592,14 +596,17 @@ def email_section(wh: Warehouse, page: Page) -> str:
 def nps_section(wh: Warehouse, page: Page) -> str:
     rows = wh.periods("fct_nps", ["responses", "promoters", "passives", "detractors", "net_promoter_score",
                                   "net_promoter_score_margin_of_error"], page.grain)
+    # The secondary axis is drawn on top, so the score goes there (on the left) and
+    # the response counts behind it (on the right).
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(bar(rows, "responses", "Responses", "#cbd5e1", page.grain, opacity=0.8), secondary_y=True)
+    fig.add_trace(bar(rows, "responses", "Responses", "#cbd5e1", page.grain), secondary_y=False)
     score = line(rows, "net_promoter_score", "NPS (95% margin)", BLUE, page.grain)
     score.error_y = dict(type="data", array=[number(r["net_promoter_score_margin_of_error"]) for r in rows],
                          visible=True, color=BLUE, thickness=1)
-    fig.add_trace(score, secondary_y=False)
-    fig.update_yaxes(title_text="NPS", range=[-100, 100], secondary_y=False)
-    fig.update_yaxes(title_text="responses", secondary_y=True, showgrid=False, rangemode="tozero", tickmode="auto")
+    fig.add_trace(score, secondary_y=True)
+    fig.update_yaxes(title_text="NPS", range=[-100, 100], tickmode="array", tickvals=[-100, -50, 0, 50, 100],
+                     secondary_y=True, side="left", showgrid=True, gridcolor="#e5e7eb", zerolinecolor="#9ca3af")
+    fig.update_yaxes(title_text="responses", secondary_y=False, side="right", showgrid=False, rangemode="tozero")
     fig.update_layout(title=f"Net Promoter Score by {page.grain}")
     mark_incomplete(fig, rows, page.grain)
     return page.chart("chart-nps", fig)
