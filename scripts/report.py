@@ -25,8 +25,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -129,16 +128,6 @@ def period_label(start: date, grain: str) -> str:
     return str(start.year)
 
 
-def period_end(row: dict[str, Any], grain: str) -> date:
-    """The last day of the row's period (from period_end when the mart has it)."""
-    if row.get("period_end") is not None:
-        return row["period_end"]
-    start = row["period_start"]
-    months = {"month": 1, "quarter": 3, "year": 12}[grain]
-    month = start.month - 1 + months
-    return date(start.year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-
-
 def is_incomplete(row: dict[str, Any]) -> bool:
     return row.get("is_complete_period") is False
 
@@ -178,41 +167,45 @@ def note(message: str) -> str:
 
 
 def mark_incomplete(fig: go.Figure, rows: list[dict[str, Any]], grain: str, **subplot: Any) -> None:
-    """Shades every incomplete period of `rows` and labels it. Points and bars sit
-    on period_start, so the shade is one period wide centred there."""
-    for row in rows:
-        if is_incomplete(row):
-            start = datetime.combine(row["period_start"], datetime.min.time())
-            half = (period_end(row, grain) + timedelta(days=1) - row["period_start"]) / 2
-            fig.add_vrect(x0=start - half, x1=start + half,
+    """Puts the periods of `rows` in order on a category axis (one slot per period,
+    labelled as in period_label) and shades and labels every incomplete one."""
+    periods = sorted({r["period_start"] for r in rows})
+    incomplete = {r["period_start"] for r in rows if is_incomplete(r)}
+    fig.update_xaxes(type="category", categoryorder="array",
+                     categoryarray=[period_label(p, grain) for p in periods], **subplot)
+    for index, period in enumerate(periods):
+        if period in incomplete:
+            fig.add_vrect(x0=index - 0.5, x1=index + 0.5,
                           fillcolor=INCOMPLETE_FILL, line_width=0, layer="below",
                           annotation_text="incomplete", annotation_position="top left",
                           annotation_font=dict(size=10, color=GREY), **subplot)
 
 
+def hover_periods(rows: list[dict[str, Any]]) -> list[str]:
+    return [" (incomplete)" if is_incomplete(r) else "" for r in rows]
+
+
 def line(rows: list[dict[str, Any]], column: str, name: str, color: str, grain: str,
          scale: float = 1.0, **kwargs: Any) -> go.Scatter:
-    """A series over period_start; incomplete periods get open markers and say so on hover."""
+    """A series over the periods; incomplete periods get open markers and say so on hover."""
     values = [None if r[column] is None else float(r[column]) * scale for r in rows]
     return go.Scatter(
-        x=[r["period_start"] for r in rows], y=values, name=name, mode="lines+markers",
+        x=[period_label(r["period_start"], grain) for r in rows], y=values, name=name, mode="lines+markers",
         line=dict(color=color, width=2),
         marker=dict(color=color, size=7, symbol=["circle-open" if is_incomplete(r) else "circle" for r in rows]),
-        customdata=[period_label(r["period_start"], grain) + (" (incomplete)" if is_incomplete(r) else "")
-                    for r in rows],
-        hovertemplate="%{customdata}: %{y}<extra>" + escape(name) + "</extra>", **kwargs)
+        customdata=hover_periods(rows),
+        hovertemplate="%{x}%{customdata}: %{y}<extra>" + escape(name) + "</extra>", **kwargs)
 
 
 def bar(rows: list[dict[str, Any]], column: str, name: str, color: str, grain: str,
         sign: float = 1.0, **kwargs: Any) -> go.Bar:
-    """Bars over period_start; incomplete periods are hatched."""
+    """Bars over the periods; incomplete periods are hatched."""
     return go.Bar(
-        x=[r["period_start"] for r in rows],
+        x=[period_label(r["period_start"], grain) for r in rows],
         y=[None if r[column] is None else float(r[column]) * sign for r in rows],
         name=name, marker=dict(color=color, pattern=dict(shape=["/" if is_incomplete(r) else "" for r in rows])),
-        customdata=[period_label(r["period_start"], grain) + (" (incomplete)" if is_incomplete(r) else "")
-                    for r in rows],
-        hovertemplate="%{customdata}: %{y:,.2f}<extra>" + escape(name) + "</extra>", **kwargs)
+        customdata=hover_periods(rows),
+        hovertemplate="%{x}%{customdata}: %{y:,.2f}<extra>" + escape(name) + "</extra>", **kwargs)
 
 
 # -- headline tiles ---------------------------------------------------------------
@@ -392,8 +385,7 @@ def customer_churn_section(wh: Warehouse, page: Page) -> str:
                            legendgroup=basis, showlegend=False), row=2, col=1)
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(legend=dict(y=1.08))
-    first_basis = [r for r in rows if r["basis"] == bases[0]]
-    mark_incomplete(fig, first_basis, page.grain, row="all", col=1)
+    mark_incomplete(fig, rows, page.grain, row="all", col=1)
     return page.chart("chart-customer-churn", fig, height=520)
 
 
