@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    warehouse = (args.warehouse or Path(os.environ.get("RETENTION_DUCKDB_PATH") or ROOT / "retention.duckdb")).resolve()
+    # Like scripts/report.py: a relative $RETENTION_DUCKDB_PATH is taken from the
+    # project folder, where scripts/build.sh runs dbt.
+    warehouse = (args.warehouse or ROOT / (os.environ.get("RETENTION_DUCKDB_PATH") or "retention.duckdb")).resolve()
     if not warehouse.is_file():
         parser.error(f"no warehouse at {warehouse}: build it with scripts/build.sh or name one with --warehouse")
     output = (args.output or warehouse.with_name(f"{warehouse.stem}_bi")).resolve()

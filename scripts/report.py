@@ -221,7 +221,8 @@ class Tile:
 
 
 TILES = [
-    Tile("customer_retention_rate", "Customer retention rate (orders)", "fct_customer_retention", "rate", True, "orders"),
+    Tile("customer_retention_rate", "Customer retention rate (orders)", "fct_customer_retention", "rate", True,
+         "orders"),
     Tile("customer_churn_rate", "Customer churn rate (orders)", "fct_customer_retention", "rate", False, "orders"),
     Tile("customer_retention_rate", "Customer retention rate (subscriptions)", "fct_customer_retention", "rate", True,
          "subscriptions"),
@@ -405,8 +406,8 @@ def cohort_section(wh: Warehouse, page: Page) -> str:
             continue
         cohorts = sorted({r["cohort_period_start"] for r in rows})
         width = max(r["periods_since_first"] for r in rows) + 1
-        labels = [f"{period_label(c, page.grain)} ({next(r['cohort_customers'] for r in rows if r['cohort_period_start'] == c)})"
-                  for c in cohorts]
+        sizes = {r["cohort_period_start"]: r["cohort_customers"] for r in rows}
+        labels = [f"{period_label(c, page.grain)} ({sizes[c]})" for c in cohorts]
         index = {c: i for i, c in enumerate(cohorts)}
         z: list[list[float | None]] = [[None] * width for _ in cohorts]
         hover: list[list[str]] = [[""] * width for _ in cohorts]
@@ -735,7 +736,9 @@ def render(wh: Warehouse, grain: str, warehouse_path: Path) -> tuple[str, list[s
 
 
 def default_warehouse() -> Path:
-    return Path(os.environ.get("RETENTION_DUCKDB_PATH") or ROOT / "retention.duckdb")
+    """$RETENTION_DUCKDB_PATH, else retention.duckdb; a relative path is taken from
+    the project folder, where scripts/build.sh runs dbt."""
+    return ROOT / (os.environ.get("RETENTION_DUCKDB_PATH") or "retention.duckdb")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -94,7 +94,7 @@ def test_a_missing_mart_fails_the_export(tmp_path):
     written, missing = load_script().export(warehouse, tmp_path / "out", marts=["fct_order_metrics", "fct_nps"])
     assert written == [("fct_order_metrics", 1)]
     assert missing == ["fct_nps"]
-    run = subprocess.run([sys.executable, str(SCRIPT), "--warehouse", str(warehouse), "--output", str(tmp_path / "cli")],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, str(SCRIPT), "--warehouse", str(warehouse),
+                          "--output", str(tmp_path / "cli")], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert "not in the warehouse, not exported: dim_customers" in run.stderr

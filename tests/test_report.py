@@ -163,7 +163,8 @@ def add_optional_marts(warehouse: Path) -> None:
     statements = {
         "fct_daily_active_users": """
             select d::date as activity_date, 40 + (hash(d) % 20)::bigint as daily_active_users,
-                   120 + (hash(d) % 30)::bigint as weekly_active_users, 300 + (hash(d) % 40)::bigint as monthly_active_users,
+                   120 + (hash(d) % 30)::bigint as weekly_active_users,
+                   300 + (hash(d) % 40)::bigint as monthly_active_users,
                    (hash(d) % 5)::bigint as new_users, (40 + (hash(d) % 20)) / (300 + (hash(d) % 40)) as dau_mau_ratio
             from range(date '2024-01-01', date '2024-12-31', interval 1 day) t(d)""",
         "fct_engagement": f"""
