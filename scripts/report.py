@@ -532,11 +532,16 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
     users.update_layout(barmode="relative", title=f"Active users by {page.grain}: where they come from",
                         yaxis_title="users")
     mark_incomplete(users, rows, page.grain)
-    stickiness = go.Figure([
-        line(rows, "daily_stickiness", "Daily stickiness (average DAU / active users)", BLUE, page.grain),
-        line(rows, "monthly_stickiness", "Monthly stickiness (average MAU / active users)", ORANGE, page.grain),
-    ])
-    stickiness.update_layout(title=f"Stickiness by {page.grain}", yaxis=dict(tickformat=".0%", rangemode="tozero"))
+    traces = [line(rows, "daily_stickiness", "Daily stickiness (average DAU / active users)", BLUE, page.grain)]
+    title = f"Stickiness by {page.grain}"
+    if page.grain == "month":
+        # Average MAU over one month is that month's active users: always 1, so not drawn.
+        title += " (monthly stickiness is 1 at this grain; see the quarter or year grain)"
+    else:
+        traces.append(line(rows, "monthly_stickiness", "Monthly stickiness (average MAU / active users)", ORANGE,
+                           page.grain))
+    stickiness = go.Figure(traces)
+    stickiness.update_layout(title=title, yaxis=dict(tickformat=".0%", rangemode="tozero"), showlegend=True)
     mark_incomplete(stickiness, rows, page.grain)
     return page.chart("chart-engagement-users", users) + page.chart("chart-stickiness", stickiness)
 
@@ -544,10 +549,15 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
 def power_user_section(wh: Warehouse, page: Page) -> str:
     wh.require("fct_power_user_curve", ["period_start", "days_active", "users", "share_of_active_users",
                                         "users_active_at_least"])
-    months = [r["period_start"] for r in wh.query(
-        f"select distinct period_start from {wh.table('fct_power_user_curve')} order by period_start")]
-    complete = complete_months(wh)
-    candidates = [m for m in months if m in complete] if complete is not None else months[:-1]
+    if "is_complete_period" in wh.columns["fct_power_user_curve"]:
+        candidates = [r["period_start"] for r in wh.query(
+            f"select distinct period_start from {wh.table('fct_power_user_curve')} where is_complete_period"
+            " order by period_start")]
+    else:
+        months = [r["period_start"] for r in wh.query(
+            f"select distinct period_start from {wh.table('fct_power_user_curve')} order by period_start")]
+        complete = complete_months(wh)
+        candidates = [m for m in months if m in complete] if complete is not None else months[:-1]
     if not candidates:
         raise MissingData("<code>fct_power_user_curve</code> has no complete month.")
     month = candidates[-1]
@@ -565,7 +575,8 @@ def power_user_section(wh: Warehouse, page: Page) -> str:
 
 
 def complete_months(wh: Warehouse) -> set[date] | None:
-    """Months that are complete, from any mart that flags them; None when no mart says."""
+    """Complete months, from another mart that flags them (for a power user curve
+    without is_complete_period); None when no mart says."""
     for table in ("fct_engagement", "fct_order_metrics", "fct_customer_retention"):
         if wh.has_rows(table) and "is_complete_period" in wh.columns[table]:
             rows = wh.query(f"select distinct period_start from {wh.table(table)}"
@@ -640,7 +651,7 @@ SECTIONS = [
     Section("power-users", "Power user curve", "From fct_power_user_curve, for the last complete month.",
             power_user_section),
     Section("email", "Email engagement", "From fct_email_engagement.", email_section),
-    Section("nps", "Net Promoter Score", "From fct_nps; the bars give each period's 95% margin of error.",
+    Section("nps", "Net Promoter Score", "From fct_nps; the error bars give each period's 95% margin of error.",
             nps_section),
 ]
 
