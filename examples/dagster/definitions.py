@@ -41,7 +41,22 @@ retention_project = DbtProject(
     project_dir=PROJECT_DIR,
     target_path=os.environ.get("DBT_TARGET_PATH", "target"),
 )
-retention_project.prepare_if_dev()
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the example's virtual environment), else dbt on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("dbt") or "dbt"
+
+
+dbt_resource = DbtCliResource(project_dir=retention_project, dbt_executable=dbt_executable())
+
+# `dagster dev` writes the manifest at start-up, as DbtProject.prepare_if_dev does, but with the
+# dbt of this environment rather than whichever dbt is first on PATH.
+if retention_project.preparer.using_dagster_dev():
+    dbt_resource.cli(["parse", "--quiet"], target_path=retention_project.target_path).wait()
 if not retention_project.manifest_path.exists():
     raise FileNotFoundError(
         f"No dbt manifest at {retention_project.manifest_path}: run `dbt parse` in {PROJECT_DIR}"
@@ -55,14 +70,6 @@ CLV_REFIT_EXCLUDE = "resource_type:unit_test"
 
 # dagster.yaml allows one run at a time with this tag: the DuckDB file has one writer.
 WAREHOUSE_TAG = {"retention/warehouse": "duckdb"}
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (the example's virtual environment), else dbt on PATH."""
-    beside = Path(sys.executable).with_name("dbt")
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("dbt") or "dbt"
 
 
 @dbt_assets(
@@ -123,5 +130,5 @@ defs = Definitions(
             execution_timezone="UTC",
         ),
     ],
-    resources={"dbt": DbtCliResource(project_dir=retention_project, dbt_executable=dbt_executable())},
+    resources={"dbt": dbt_resource},
 )
