@@ -60,17 +60,24 @@ activity as (
         min(user_days.activity_date) as first_active_date,
         max(user_days.activity_date) as last_active_date,
         count(*) as active_days,
-        {%- for days in [7, 28] %}
         sum(
             case
                 when
                     user_days.activity_date
-                    > cast({{ dbt.dateadd('day', -days, 'reporting_window.as_of_date') }} as date)
+                    > cast({{ dbt.dateadd('day', -7, 'reporting_window.as_of_date') }} as date)
                     then 1
                 else 0
             end
-        ) as active_days_last_{{ days }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        ) as active_days_last_7,
+        sum(
+            case
+                when
+                    user_days.activity_date
+                    > cast({{ dbt.dateadd('day', -28, 'reporting_window.as_of_date') }} as date)
+                    then 1
+                else 0
+            end
+        ) as active_days_last_28
     from {{ ref('int_user_active_days') }} as user_days
     cross join reporting_window
     group by user_days.user_id
