@@ -1,17 +1,19 @@
 """The MetricFlow semantic layer (models/semantic) against the marts it reads.
 
 Every metric declared in the semantic YAML states in its meta which mart column
-it reproduces (`mart`, `column`, optionally `basis`) and at which period grains
-(`grains`). On the demo warehouse, `mf query` runs every metric at month,
+it reproduces (`mart`, `column`, optionally `basis`) and at which grains
+(`grains`). On the demo warehouse, `mf query` runs every metric at day, month,
 quarter and year, and each value is compared with the mart rows:
 
 * at a grain in `grains`, with that grain's rows (rows of one period_grain, one
-  basis);
+  basis; the days of fct_daily_active_users);
 * at a grain finer than the metric's own, MetricFlow must refuse the query
   (checked with MetricFlow's query parser, no warehouse needed);
 * at a coarser grain, with the aggregation `coarser_grains` names over the
-  metric's own rows: `sum`, `first` or `last` (semi-additive), or `null` (a
-  rate pinned to one grain has no value for a longer period).
+  metric's own rows: `sum`, `avg`, `first` or `last` (semi-additive), or
+  `null` (a rate pinned to one grain has no value for a longer period); with
+  `coarser_equals` (`mart.column`), also with that column of the rows of that
+  grain (a daily metric that equals a period mart's column).
 
 dim_customers metrics group customers by the period of their first order; the
 calendar metrics count the time spine's periods. Any difference fails the test,
@@ -35,10 +37,13 @@ import pytest
 
 from tests.dbt_harness import ROOT
 
-GRAINS = ("month", "quarter", "year")
-PERIOD_MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics")
-COARSER_RULES = {"sum": "sum({column})", "first": "arg_min({column}, period_start)",
-                 "last": "arg_max({column}, period_start)"}
+GRAINS = ("day", "month", "quarter", "year")
+# marts of one row per (period_grain, period_start), and of one row per day (their day column)
+PERIOD_MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "fct_engagement",
+                "fct_email_engagement", "fct_nps")
+DAY_MARTS = {"fct_daily_active_users": "activity_date"}
+COARSER_RULES = {"sum": "sum({column})", "avg": "avg({column})", "first": "arg_min({column}, {time})",
+                 "last": "arg_max({column}, {time})"}
 MF = Path(sys.executable).parent / "mf"
 
 
@@ -94,18 +99,19 @@ def same(actual: float | None, expected: float | None) -> bool:
 def expected_values(warehouse, meta: dict[str, Any], grain: str) -> dict[date | None, float | None]:
     """{metric_time bucket: value} the metric must return at `grain`, from the mart rows."""
     mart, column = meta["mart"], meta["column"]
-    if mart in PERIOD_MARTS:
+    if mart in PERIOD_MARTS or mart in DAY_MARTS:
+        time = DAY_MARTS.get(mart, "period_start")
         own = finest(meta["grains"])
-        where = f"period_grain = '{grain if grain in meta['grains'] else own}'"
+        where = "true" if mart in DAY_MARTS else f"period_grain = '{grain if grain in meta['grains'] else own}'"
         if meta.get("basis"):
             where += f" and basis = '{meta['basis']}'"
         if grain in meta["grains"]:
-            sql = f"select period_start, {column} from main.{mart} where {where}"
+            sql = f"select {time}, {column} from main.{mart} where {where}"
         elif meta.get("coarser_grains") == "null":
-            sql = f"select distinct date_trunc('{grain}', period_start), null from main.{mart} where {where}"
+            sql = f"select distinct date_trunc('{grain}', {time}), null from main.{mart} where {where}"
         else:
-            aggregate = COARSER_RULES[meta["coarser_grains"]].format(column=column)
-            sql = f"select date_trunc('{grain}', period_start), {aggregate} from main.{mart} where {where} group by 1"
+            aggregate = COARSER_RULES[meta["coarser_grains"]].format(column=column, time=time)
+            sql = f"select date_trunc('{grain}', {time}), {aggregate} from main.{mart} where {where} group by 1"
     elif mart == "dim_customers":
         sql = f"select date_trunc('{grain}', first_order_at), {column} from main.dim_customers group by 1"
     elif mart == "metricflow_time_spine":
@@ -115,16 +121,29 @@ def expected_values(warehouse, meta: dict[str, Any], grain: str) -> dict[date | 
     return {bucket(key): number(value) for key, value in warehouse.query(sql)}
 
 
+def coarser_equals(warehouse, meta: dict[str, Any], grain: str) -> dict[date | None, float | None] | None:
+    """{bucket: value} of the `coarser_equals` column at a coarser grain, or None."""
+    if "coarser_equals" not in meta or grain in meta["grains"]:
+        return None
+    mart, column = meta["coarser_equals"].split(".")
+    rows = warehouse.query(f"select period_start, {column} from main.{mart} where period_grain = '{grain}'")
+    return {bucket(key): number(value) for key, value in rows}
+
+
 def test_every_metric_declares_what_it_reproduces(semantic_layer):
     _, metrics = semantic_layer
     assert len(metrics) > 0
     for name, meta in metrics.items():
         assert {"mart", "column"} <= meta.keys(), f"{name}: meta needs mart and column"
-        if meta["mart"] in PERIOD_MARTS:
-            assert meta.get("grains") and set(meta["grains"]) <= set(GRAINS), f"{name}: grains"
+        if meta["mart"] in PERIOD_MARTS or meta["mart"] in DAY_MARTS:
+            allowed = {"day"} if meta["mart"] in DAY_MARTS else set(GRAINS) - {"day"}
+            assert meta.get("grains") and set(meta["grains"]) <= allowed, f"{name}: grains"
             coarser = [g for g in GRAINS if GRAINS.index(g) > GRAINS.index(finest(meta["grains"]))]
             if set(coarser) - set(meta["grains"]):
                 assert meta.get("coarser_grains") in (*COARSER_RULES, "null"), f"{name}: coarser_grains"
+        if "coarser_equals" in meta:
+            mart, _, column = meta["coarser_equals"].partition(".")
+            assert mart in PERIOD_MARTS and column, f"{name}: coarser_equals names a period mart's column"
 
 
 def test_metrics_refuse_grains_finer_than_their_rows(semantic_layer):
@@ -138,7 +157,7 @@ def test_metrics_refuse_grains_finer_than_their_rows(semantic_layer):
     parser = MetricFlowQueryParser(SemanticManifestLookup(manifest))
     accepted, checked = [], 0
     for name, meta in metrics.items():
-        if meta["mart"] not in PERIOD_MARTS:
+        if meta["mart"] not in PERIOD_MARTS and meta["mart"] not in DAY_MARTS:
             continue
         for grain in GRAINS[:GRAINS.index(finest(meta["grains"]))]:
             checked += 1
@@ -155,7 +174,7 @@ def test_metrics_refuse_grains_finer_than_their_rows(semantic_layer):
 def test_mf_query_equals_the_marts(semantic_layer, demo_warehouse, tmp_path, grain):
     folder, metrics = semantic_layer
     queryable = sorted(name for name, meta in metrics.items()
-                       if meta["mart"] not in PERIOD_MARTS or GRAINS.index(finest(meta["grains"])) <= GRAINS.index(grain))
+                       if "grains" not in meta or GRAINS.index(finest(meta["grains"])) <= GRAINS.index(grain))
     # dim_customers buckets by first order (one of them null): queried on its own so its rows never meet the others
     calls = {
         "periods": [name for name in queryable if metrics[name]["mart"] != "dim_customers"],
@@ -177,6 +196,13 @@ def test_mf_query_equals_the_marts(semantic_layer, demo_warehouse, tmp_path, gra
             for key in sorted(set(actual[name]) | set(expected), key=lambda k: (k is None, k)):
                 if not same(actual[name].get(key), expected.get(key)):
                     differences.append(f"{name} {grain} {key}: mf {actual[name].get(key)} mart {expected.get(key)}")
+            also = coarser_equals(demo_warehouse, metrics[name], grain)
+            if also is not None:
+                assert any(value is not None for value in also.values()), f"{name} at {grain}: no rows to compare"
+                for key in sorted(set(actual[name]) | set(also), key=lambda k: (k is None, k)):
+                    if not same(actual[name].get(key), also.get(key)):
+                        differences.append(f"{name} {grain} {key}: mf {actual[name].get(key)} "
+                                           f"{metrics[name]['coarser_equals']} {also.get(key)}")
             compared.add(name)
     assert compared == set(queryable)
     assert differences == [], f"{len(differences)} differences:\n" + "\n".join(differences[:50])
