@@ -53,13 +53,10 @@ ENGAGEMENT_TYPES = {
                       "score": "integer"},
 }
 TYPES = {**COLUMN_TYPES, **ENGAGEMENT_TYPES}
-MODELS = [
-    "base_product__events", "stg_product__events", "int_user_active_days", "int_daily_active_users",
-    "int_user_active_periods", "fct_daily_active_users", "fct_engagement", "fct_power_user_curve", "dim_users",
-    "base_email__sends", "stg_email__sends", "base_email__events", "stg_email__events", "int_email_send_outcomes",
-    "fct_email_engagement", "fct_email_campaigns", "base_survey__nps_responses", "stg_survey__nps_responses",
-    "fct_nps",
-]
+# every engagement, email and NPS model, by folder, so a model added there is measured too
+MODELS = [f"path:models/{folder}" for folder in (
+    "staging/product", "staging/email", "staging/survey", "intermediate/engagement", "intermediate/email",
+    "marts/engagement", "marts/email", "marts/survey")]
 # keeps a user's events of half of the user-days: same users, same calendar days
 HALF_OF_USER_DAYS = "hash(user_id, cast(occurred_at as date)) % 2 = 0"
 
