@@ -6,12 +6,15 @@ the project's decisions settle (local days, the as-of cut, conflicting ids)."""
 from __future__ import annotations
 
 import math
+import os
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
-from tests.reference.retention_reference import Reference
+from tests.reference.retention_reference import GRAIN_MONTHS, Reference, add_months
+from tests.strategies import histories
 
 
 def order(order_id: str, at: datetime, customer_id: str = "c1") -> dict:
@@ -360,3 +363,64 @@ def test_retained_customer_rate_is_retained_over_customers_at_start():
     assert february["retained_customer_rate"] == 0.5
     assert only(rows, basis="orders", period_grain="month", period_start=date(2024, 1, 1))[
         "retained_customer_rate"] is None
+
+
+# -- identities, on the reference and (tests/test_reference.py) on the marts ----------------------
+def engagement_identity_failures(marts: dict[str, list[dict]]) -> list[str]:
+    """What breaks the identities the spec states for the new marts (sections 7-9) and the
+    sums that follow from the definitions; an empty list when they all hold."""
+    failures = []
+
+    def check(condition: bool, what: str, row) -> None:
+        if not condition:
+            failures.append(f"{what}: {row}")
+
+    for row in marts["fct_daily_active_users"]:
+        check(row["daily_active_users"] <= row["weekly_active_users"] <= row["monthly_active_users"],
+              "dau <= wau <= mau", row)
+        check(row["new_users"] <= row["daily_active_users"], "new users are active", row)
+        check(row["dau_mau_ratio"] is None or 0 <= row["dau_mau_ratio"] <= 1, "dau/mau in [0, 1]", row)
+    engagement = {(r["period_grain"], r["period_start"]): r for r in marts["fct_engagement"]}
+    for (grain, start), row in engagement.items():
+        check(row["active_users"] == row["new_users"] + row["returning_users"] + row["resurrected_users"],
+              "active = new + returning + resurrected", row)
+        before = engagement.get((grain, add_months(start, -GRAIN_MONTHS[grain])))
+        previous_active = before["active_users"] if before else 0  # the first period follows a quiet one
+        check(previous_active == row["returning_users"] + row["dormant_users"],
+              "the period before's active = returning + dormant", row)
+        for column in ("daily_stickiness", "monthly_stickiness"):
+            check((row[column] is None) == (row["active_users"] == 0), f"{column} null only when nobody is active",
+                  row)
+            check(row[column] is None or 0 < row[column] <= 1 + 1e-12, f"{column} in (0, 1]", row)
+    curve: dict[date, int] = {}
+    for row in marts["fct_power_user_curve"]:
+        curve[row["period_start"]] = curve.get(row["period_start"], 0) + row["users"]
+        check(row["users"] <= row["users_active_at_least"] <= row["active_users"], "users <= at least <= active",
+              row)
+    for start, users in curve.items():
+        month = engagement.get(("month", start))
+        if month is not None:
+            check(users == month["active_users"], "Σ users of the curve = the month's active users",
+                  (start, users, month))
+    for mart in ("fct_email_engagement", "fct_email_campaigns"):
+        for row in marts[mart]:
+            check(row["deliveries"] + row["bounces"] == row["sends"], "deliveries + bounces = sends", row)
+            check(row["unique_clicks"] <= row["unique_opens"] and row["unique_human_opens"] <= row["unique_opens"],
+                  "clicks and human opens <= opens", row)
+            check(row["click_to_open_rate"] is None or 0 <= row["click_to_open_rate"] <= 1,
+                  "click_to_open_rate <= 1", row)
+    for row in marts["fct_nps"]:
+        check(row["promoters"] + row["passives"] + row["detractors"] == row["responses"], "categories add up", row)
+        check(row["net_promoter_score"] is None or -100 <= row["net_promoter_score"] <= 100, "NPS in [-100, 100]",
+              row)
+    return failures
+
+
+@settings(max_examples=int(os.environ.get("RETENTION_PROPERTY_EXAMPLES", "150")), deadline=None,
+          derandomize=os.environ.get("CI") == "true", suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+@given(raw=histories())
+def test_the_reference_keeps_the_identities_on_generated_histories(raw):
+    for timezone in ("UTC", "America/New_York"):
+        built = Reference({t: rows or [] for t, rows in raw.items()}, reporting_timezone=timezone).marts()
+        failures = engagement_identity_failures(built)
+        assert not failures, "\n".join(failures[:20])
