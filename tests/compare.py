@@ -16,6 +16,13 @@ KEYS = {
     "fct_cohort_retention": ("basis", "period_grain", "cohort_period_start", "periods_since_first"),
     "fct_historical_clv": ("period_grain", "period_start"),
     "fct_acquisition_clv": ("acquisition_month", "acquisition_channel"),
+    "fct_daily_active_users": ("activity_date",),
+    "fct_engagement": ("period_grain", "period_start"),
+    "fct_power_user_curve": ("period_start", "days_active"),
+    "dim_users": ("user_id",),
+    "fct_email_engagement": ("period_grain", "period_start"),
+    "fct_email_campaigns": ("campaign_id",),
+    "fct_nps": ("period_grain", "period_start"),
 }
 
 
