@@ -5,6 +5,10 @@
     ('subscriptions', 'billing', 'stg_billing__subscriptions'),
     ('customers', 'crm', 'stg_crm__customers'),
     ('acquisition_costs', 'marketing', 'stg_marketing__acquisition_costs'),
+    ('events', 'product', 'stg_product__events'),
+    ('email_sends', 'email', 'stg_email__sends'),
+    ('email_events', 'email', 'stg_email__events'),
+    ('nps_responses', 'survey', 'stg_survey__nps_responses'),
 ] %}
 
 with

@@ -193,3 +193,34 @@
     {%- endif -%}
     {{ return(load) }}
 {% endmacro %}
+
+
+{% macro active_event_names() %}
+    {#- The event names that make a user active, as a list of strings; none
+        means every event counts. -#}
+    {%- set names = var('active_event_names', none) -%}
+    {%- if names is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if names is string or names is mapping or names is not iterable -%}
+        {{ exceptions.raise_compiler_error("var active_event_names must be a list of event names, e.g. [login, create_report], or null to count every event; got '" ~ names ~ "'.") }}
+    {%- endif -%}
+    {%- if names | length == 0 -%}
+        {{ exceptions.raise_compiler_error("var active_event_names is an empty list, so no user would ever be active: list the event names that count, e.g. [login], or set it to null to count every event.") }}
+    {%- endif -%}
+    {%- for name in names -%}
+        {%- if name is not string or (name | trim) == '' or (name | trim) != name or "'" in name or '\\' in name -%}
+            {{ exceptions.raise_compiler_error("var active_event_names has '" ~ name ~ "', which is not an event name: list non-empty names without surrounding spaces, quotes or backslashes, as events.event_name holds them (compared trimmed, case-sensitive), e.g. [login].") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{% endmacro %}
+
+
+{% macro mau_window_days() %}
+    {%- set days = var('mau_window_days', 30) -%}
+    {%- if not retention.is_finite_number(days) or days != (days | int) or days < 1 or days > 366 -%}
+        {{ exceptions.raise_compiler_error("var mau_window_days must be a whole number of days from 1 to 366 (monthly_active_users counts the users active on that many days ending on each day; default 30); got '" ~ days ~ "'.") }}
+    {%- endif -%}
+    {{ return(days | int) }}
+{% endmacro %}

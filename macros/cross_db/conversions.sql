@@ -230,3 +230,25 @@
             then cast({{ number }} as {{ dbt.type_bigint() }})
     end
 {%- endmacro %}
+
+
+{% macro try_to_boolean(expression, source_type=none) -%}
+    {#- A raw flag as a boolean: a boolean column as it is; text true/t/yes/y/1
+        and false/f/no/n/0 in any case; null when absent or unreadable (has_raw_value
+        tells the two apart). -#}
+    {%- if (source_type or 'text') | lower in ('boolean', 'bool') -%}
+        {{ expression }}
+    {%- else -%}
+        {%- set text = 'lower(' ~ retention.raw_text(expression) ~ ')' -%}
+        case
+            when {{ text }} in ('true', 't', 'yes', 'y', '1') then true
+            when {{ text }} in ('false', 'f', 'no', 'n', '0') then false
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro trimmed_text(expression) -%}
+    {#- A raw text value trimmed, null when blank: how ids and names are read. -#}
+    nullif({{ retention.raw_text(expression) }}, '')
+{%- endmacro %}

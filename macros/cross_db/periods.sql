@@ -80,3 +80,67 @@
         digit_{{ position }}.d * {{ 10 ** position }}{% if not loop.last %} + {% endif %}
         {%- endfor %} < {{ size }}
 {% endmacro %}
+
+
+{% macro period_spine(bounds, first_date_column, as_of_date_column, grains=none) %}
+    {#- A select of one row per period of each grain (the configured grains by
+        default) from the period holding `first_date_column` to the one holding
+        `as_of_date_column`, both read from the one-row relation or CTE
+        `bounds`; quiet periods included. Columns: period_grain, period_start,
+        period_end, next_period_start, is_complete_period (false for the period
+        holding the as-of date). At most 10,000 periods per grain. -#}
+    {%- set grains = grains or retention.period_grains() -%}
+    with
+
+    offsets as (
+
+        {{ retention.integer_series(10000) }}
+
+    ),
+
+    {% for grain in grains -%}
+    {%- set first_start = retention.period_start(grain, 'bounds.' ~ first_date_column) %}
+    starts_{{ grain }} as (
+
+        select
+            '{{ grain }}' as period_grain,
+            {{ retention.period_add(grain, 'offsets.n', first_start) }} as period_start,
+            bounds.{{ as_of_date_column }} as as_of_date
+        from {{ bounds }} as bounds
+        cross join offsets
+        where offsets.n <= {{ retention.periods_between(
+            grain, first_start, retention.period_start(grain, 'bounds.' ~ as_of_date_column)
+        ) }}
+
+    ),
+
+    spine_{{ grain }} as (
+
+        select
+            period_grain,
+            period_start,
+            {{ retention.period_end(grain, 'period_start') }} as period_end,
+            {{ retention.period_add(grain, 1, 'period_start') }} as next_period_start,
+            as_of_date
+        from starts_{{ grain }}
+
+    ),
+
+    {% endfor -%}
+    spine as (
+
+        {% for grain in grains -%}
+        select * from spine_{{ grain }}
+        {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+
+    )
+
+    select
+        period_grain,
+        period_start,
+        period_end,
+        next_period_start,
+        (as_of_date < period_start or as_of_date >= next_period_start) as is_complete_period
+    from spine
+{% endmacro %}

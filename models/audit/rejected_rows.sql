@@ -55,6 +55,58 @@ acquisition_costs as (
 
 ),
 
+events as (
+
+    select
+        'events' as source_table,
+        event_id as source_key,
+        customer_id,
+        rejection_reason as reason,
+        raw_row
+    from {{ ref('base_product__events') }}
+    where rejection_reason is not null
+
+),
+
+email_sends as (
+
+    select
+        'email_sends' as source_table,
+        send_id as source_key,
+        customer_id,
+        rejection_reason as reason,
+        raw_row
+    from {{ ref('base_email__sends') }}
+    where rejection_reason is not null
+
+),
+
+email_events as (
+
+    select
+        'email_events' as source_table,
+        send_id as source_key,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        rejection_reason as reason,
+        raw_row
+    from {{ ref('base_email__events') }}
+    where rejection_reason is not null
+
+),
+
+nps_responses as (
+
+    select
+        'nps_responses' as source_table,
+        response_id as source_key,
+        customer_id,
+        rejection_reason as reason,
+        raw_row
+    from {{ ref('base_survey__nps_responses') }}
+    where rejection_reason is not null
+
+),
+
 final as (
 
     select * from orders
@@ -64,6 +116,14 @@ final as (
     select * from customers
     union all
     select * from acquisition_costs
+    union all
+    select * from events
+    union all
+    select * from email_sends
+    union all
+    select * from email_events
+    union all
+    select * from nps_responses
 
 )
 

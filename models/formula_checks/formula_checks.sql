@@ -36,6 +36,12 @@ final as (
         {{ retention.repeat_customer_rate('a', 'b') }} as repeat_customer_rate,
         {{ retention.growth_rate('a', 'b') }} as growth_rate,
         {{ retention.monthly_recurring_revenue('amount', 'quantity', 'text_value') }} as monthly_recurring_revenue,
+        {{ retention.retained_customer_rate('a', 'b') }} as retained_customer_rate,
+        {{ retention.stickiness('a', 'b') }} as stickiness,
+        {{ retention.email_rate('a', 'b') }} as email_rate,
+        {{ retention.nps_category('quantity') }} as nps_category,
+        {{ retention.net_promoter_score('a', 'b', 'c') }} as net_promoter_score,
+        {{ retention.net_promoter_score_margin_of_error('a', 'b', 'c') }} as net_promoter_score_margin_of_error,
         {% for grain in retention.supported_period_grains() -%}
         {{ retention.period_start(grain, 'on_date') }} as {{ grain }}_start,
         {{ retention.period_end(grain, retention.period_start(grain, 'on_date')) }} as {{ grain }}_end,

@@ -24,6 +24,12 @@ crm_customers as (
 
 ),
 
+nps_responses as (
+
+    select * from {{ ref('stg_survey__nps_responses') }}
+
+),
+
 known_customers as (
 
     -- one row per customer seen in any source's usable rows
@@ -32,6 +38,54 @@ known_customers as (
     select customer_id from subscriptions
     union
     select customer_id from crm_customers
+    union
+    select customer_id from {{ ref('stg_product__events') }}
+    where customer_id is not null
+    union
+    select customer_id from {{ ref('stg_email__sends') }}
+    union
+    select customer_id from nps_responses
+    where customer_id is not null
+
+),
+
+latest_nps_response_at as (
+
+    select
+        nps_responses.customer_id,
+        max(nps_responses.responded_at) as responded_at
+    from nps_responses
+    inner join reporting_window
+        on nps_responses.responded_at_local < reporting_window.as_of_at
+    where nps_responses.customer_id is not null
+    group by nps_responses.customer_id
+
+),
+
+latest_nps_response as (
+
+    -- the customer's latest usable response up to the as-of date; on a tie, the greatest response_id
+    select
+        customer_id,
+        responded_at,
+        score,
+        nps_category
+    from (
+        select
+            nps_responses.customer_id,
+            nps_responses.responded_at,
+            nps_responses.score,
+            nps_responses.nps_category,
+            row_number() over (
+                partition by nps_responses.customer_id order by nps_responses.response_id desc
+            ) as tie_rank
+        from nps_responses
+        inner join latest_nps_response_at
+            on
+                nps_responses.customer_id = latest_nps_response_at.customer_id
+                and nps_responses.responded_at = latest_nps_response_at.responded_at
+    ) as latest
+    where tie_rank = 1
 
 ),
 
@@ -97,7 +151,10 @@ final as (
             subscription_totals.first_paying_subscription_at as {{ dbt.type_timestamp() }}
         ) as first_paying_subscription_at,
         cast(coalesce(subscription_totals.current_mrr, 0) as {{ retention.type_money() }}) as current_mrr,
-        cast(coalesce(subscription_totals.current_mrr, 0) > 0 as {{ dbt.type_boolean() }}) as is_active_subscriber
+        cast(coalesce(subscription_totals.current_mrr, 0) > 0 as {{ dbt.type_boolean() }}) as is_active_subscriber,
+        cast(latest_nps_response.score as {{ dbt.type_int() }}) as latest_nps_score,
+        cast(latest_nps_response.nps_category as {{ dbt.type_string() }}) as latest_nps_category,
+        cast(latest_nps_response.responded_at as {{ dbt.type_timestamp() }}) as latest_nps_responded_at
     from known_customers
     left join crm_customers
         on known_customers.customer_id = crm_customers.customer_id
@@ -105,6 +162,8 @@ final as (
         on known_customers.customer_id = order_totals.customer_id
     left join subscription_totals
         on known_customers.customer_id = subscription_totals.customer_id
+    left join latest_nps_response
+        on known_customers.customer_id = latest_nps_response.customer_id
 
 )
 

@@ -99,7 +99,9 @@ final as (
         {{ retention.customer_retention_rate('customers_at_start', 'customers_at_end', 'new_customers') }}
             as customer_retention_rate,
         {{ retention.churn_rate('(customers_at_start - retained_customers)', 'customers_at_start') }}
-            as customer_churn_rate
+            as customer_churn_rate,
+        {{ retention.retained_customer_rate('retained_customers', 'customers_at_start') }}
+            as retained_customer_rate
     from filled
 
 )
