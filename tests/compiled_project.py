@@ -52,10 +52,12 @@ class CompiledProject:
             rows = raw.get(table)
             ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns)
             con.execute(f"create table raw.{table} ({ddl})")
-            if rows:
-                marks = ", ".join("?" for _ in columns)
-                con.executemany(f"insert into raw.{table} values ({marks})",
-                                [[row.get(name) for name, _ in columns] for row in rows])
+            # one multi-row insert per 200 rows: several times faster than executemany's row by row
+            marks = "(" + ", ".join("?" for _ in columns) + ")"
+            for first in range(0, len(rows or []), 200):
+                chunk = rows[first:first + 200]
+                con.execute(f"insert into raw.{table} values {', '.join(marks for _ in chunk)}",
+                            [row.get(name) for row in chunk for name, _ in columns])
         for node in self.order:
             con.execute(f'create schema if not exists "{node["schema"]}"')
             con.execute(f'create table "{node["schema"]}"."{node["alias"]}" as {node["compiled_code"]}')

@@ -368,7 +368,8 @@ def test_retained_customer_rate_is_retained_over_customers_at_start():
 # -- identities, on the reference and (tests/test_reference.py) on the marts ----------------------
 def engagement_identity_failures(marts: dict[str, list[dict]]) -> list[str]:
     """What breaks the identities the spec states for the new marts (sections 7-9) and the
-    sums that follow from the definitions; an empty list when they all hold."""
+    sums that follow from the definitions; an empty list when they all hold. (wau <= mau
+    assumes an MAU window of 7 days or more, as in every variant the tests build.)"""
     failures = []
 
     def check(condition: bool, what: str, row) -> None:
