@@ -111,6 +111,8 @@ def prepare_data(args: argparse.Namespace, work: Path) -> dict[str, int]:
     subprocess.run([
         sys.executable, str(ROOT / "scripts" / "generate_demo_data.py"), "--seed", str(args.seed),
         "--scale", str(args.scale), "--order-intensity", str(args.order_intensity), "--out", str(csv_dir),
+        # the engagement, email and NPS sources are measured by scripts/benchmark_engagement.py
+        "--without-engagement",
     ], check=True)
     import duckdb
 

@@ -5,8 +5,9 @@ rows holding values no warehouse can use.
     python scripts/generate_text_feed.py [--out seeds/text_feed]
 
 The usable rows are the demo's rows, each value rewritten in an equivalent
-form (ISO 8601 with `T`, `Z` or a UTC offset, amounts with spaces, a sign or an
-exponent, `infinity` for a subscription that has not ended). So a build of the
+form (ISO 8601 with `T`, `Z` or a UTC offset, amounts and scores with spaces, a
+sign or an exponent, `infinity` for a subscription that has not ended, booleans
+as t/f, yes/no or 1/0, email event types upper-cased between spaces). So a build of the
 text feed must publish exactly the marts of the demo build, and reject the
 demo's unusable rows plus every row of BAD_ROWS with the reason given there.
 The output is deterministic: a test checks the committed files equal it.
@@ -18,13 +19,30 @@ import argparse
 import csv
 import hashlib
 import io
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "seeds" / "raw"
 OUT = ROOT / "seeds" / "text_feed"
-TABLES = ("orders", "subscriptions", "customers", "acquisition_costs")
+TABLES = ("orders", "subscriptions", "customers", "acquisition_costs", "events", "email_sends", "email_events",
+          "nps_responses")
+
+
+def before_send(row: dict[str, str | None]) -> str:
+    """An hour before the send the template event belongs to."""
+    sent_at = datetime.strptime(row["occurred_at"], "%Y-%m-%d %H:%M:%S") - EVENT_AFTER_SEND
+    return (sent_at - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def before_send_in_utc_only(row: dict[str, str | None]) -> str:
+    """An hour after the send on the clock of UTC+05:00, which is four hours before it in UTC."""
+    sent_at = datetime.strptime(row["occurred_at"], "%Y-%m-%d %H:%M:%S") - EVENT_AFTER_SEND
+    return (sent_at + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+05:00")
+
+
+EVENT_AFTER_SEND = timedelta(hours=1)
 
 # Rows no build can use, each with the reason rejected_rows must give. Values
 # are the raw text (None = empty). Customer ids are the demo's, so a row that
@@ -86,6 +104,78 @@ BAD_ROWS: dict[str, list[tuple[dict[str, str | None], str]]] = {
         ({"spend": "1e40"}, "spend out of range"),
         ({"spend": "a lot"}, "unparseable spend"),
     ],
+    "events": [
+        ({"event_id": "bad-events-conflict", "event_name": "login"}, "event_id on rows with different values"),
+        ({"event_id": "bad-events-conflict", "event_name": "export"}, "event_id on rows with different values"),
+        ({"user_id": None}, "missing user_id"),
+        ({"user_id": "   "}, "missing user_id"),
+        ({"user_id": None, "occurred_at": "garbage"}, "missing user_id"),
+        ({"occurred_at": "2024-02-30 10:00:00"}, "unparseable occurred_at"),
+        ({"occurred_at": "garbage"}, "unparseable occurred_at"),
+        ({"occurred_at": "05/03/2024 10:00"}, "unparseable occurred_at"),
+        ({"occurred_at": "2031-06-01 09:00:00"}, "occurred_at out of range"),
+        ({"occurred_at": "infinity"}, "occurred_at out of range"),
+        ({"occurred_at": "1899-12-31 23:59:59"}, "occurred_at out of range"),
+        ({"occurred_at": None}, "missing occurred_at"),
+        ({"occurred_at": None, "event_name": None}, "missing occurred_at"),
+        ({"event_name": None}, "missing event_name"),
+        ({"event_name": "  "}, "missing event_name"),
+    ],
+    "email_sends": [
+        ({"send_id": None}, "missing send_id"),
+        ({"send_id": "bad-email_sends-conflict"}, "send_id on rows with different values"),
+        ({"send_id": "bad-email_sends-conflict", "sent_at": "2024-03-08 10:00:00"},
+         "send_id on rows with different values"),
+        ({"customer_id": None}, "missing customer_id"),
+        ({"customer_id": None, "sent_at": "garbage"}, "missing customer_id"),
+        ({"send_id": "bad-email_sends-unparseable", "sent_at": "2024-02-30 10:00:00"}, "unparseable sent_at"),
+        ({"sent_at": "not a date"}, "unparseable sent_at"),
+        ({"sent_at": "2031-01-01 00:00:00"}, "sent_at out of range"),
+        ({"sent_at": "-infinity"}, "sent_at out of range"),
+        ({"sent_at": None}, "missing sent_at"),
+    ],
+    "email_events": [
+        ({"send_id": None}, "missing send_id"),
+        ({"send_id": None, "event_type": "opened"}, "missing send_id"),
+        ({"occurred_at": "2024-02-30 10:00:00"}, "unparseable occurred_at"),
+        ({"occurred_at": "garbage"}, "unparseable occurred_at"),
+        ({"occurred_at": "2031-06-01 09:00:00"}, "occurred_at out of range"),
+        ({"occurred_at": "infinity"}, "occurred_at out of range"),
+        ({"occurred_at": None}, "missing occurred_at"),
+        ({"event_type": None}, "missing event_type"),
+        ({"event_type": "  "}, "missing event_type"),
+        ({"event_type": "opened"}, "unknown event_type"),
+        ({"event_type": "deferred"}, "unknown event_type"),
+        ({"event_type": "opened", "send_id": "no-such-send"}, "unknown event_type"),
+        ({"event_type": "deferred", "occurred_at": before_send}, "unknown event_type"),
+        ({"is_machine_open": "maybe"}, "unparseable is_machine_open"),
+        ({"is_machine_open": "2"}, "unparseable is_machine_open"),
+        ({"is_machine_open": "maybe", "send_id": "no-such-send"}, "unparseable is_machine_open"),
+        ({"send_id": "no-such-send"}, "send_id without a send"),
+        ({"send_id": "bad-email_sends-unparseable"}, "send_id without a send"),
+        ({"send_id": "bad-email_sends-conflict", "occurred_at": "2024-03-08 11:00:00"}, "send_id without a send"),
+        ({"occurred_at": before_send}, "event before its send"),
+        ({"occurred_at": before_send_in_utc_only}, "event before its send"),
+    ],
+    "nps_responses": [
+        ({"response_id": None}, "missing response_id"),
+        ({"response_id": "bad-nps_responses-conflict", "score": "9"}, "response_id on rows with different values"),
+        ({"response_id": "bad-nps_responses-conflict", "score": "3"}, "response_id on rows with different values"),
+        ({"responded_at": "2024-02-30 10:00:00"}, "unparseable responded_at"),
+        ({"responded_at": "yesterday"}, "unparseable responded_at"),
+        ({"responded_at": "garbage", "score": "seven"}, "unparseable responded_at"),
+        ({"responded_at": "2031-01-01 00:00:00"}, "responded_at out of range"),
+        ({"responded_at": "infinity"}, "responded_at out of range"),
+        ({"responded_at": None}, "missing responded_at"),
+        ({"score": None}, "missing score"),
+        ({"score": " "}, "missing score"),
+        ({"score": "seven"}, "unparseable score"),
+        ({"score": "9/10"}, "unparseable score"),
+        ({"score": "7.5"}, "score not a whole number from 0 to 10"),
+        ({"score": "11"}, "score not a whole number from 0 to 10"),
+        ({"score": "-1"}, "score not a whole number from 0 to 10"),
+        ({"score": "100"}, "score not a whole number from 0 to 10"),
+    ],
 }
 
 # The usable row each bad row starts from: a bad row is this row with the bad
@@ -99,9 +189,48 @@ TEMPLATES: dict[str, dict[str, str | None]] = {
     "customers": {"customer_id": None, "created_at": "2024-03-05 10:00:00", "country": "US",
                   "acquisition_channel": "email", "email": None},
     "acquisition_costs": {"month": "2022-01-01", "channel": None, "spend": "100.00"},
+    # u000001 is a demo user who is not active on this day: an event wrongly accepted would change the marts.
+    # The new tables' templates differ from the demo's own unusable rows (2024-03-05 10:00), so no bad row
+    # here is an exact duplicate of one there.
+    "events": {"event_id": None, "user_id": "u000001", "customer_id": "c000001", "occurred_at": "2024-03-07 11:00:00",
+               "event_name": "login"},
+    "email_sends": {"send_id": None, "customer_id": "c000001", "campaign_id": "cmp001",
+                    "sent_at": "2024-03-07 11:00:00"},
+    "nps_responses": {"response_id": None, "customer_id": "c000001", "responded_at": "2024-03-07 11:00:00",
+                      "score": "9"},
 }
 KEYS = {"orders": "order_id", "subscriptions": "subscription_id", "customers": "customer_id",
-        "acquisition_costs": "channel"}
+        "acquisition_costs": "channel", "events": "event_id", "email_sends": "send_id",
+        "email_events": None, "nps_responses": "response_id"}
+
+
+def read_demo(table: str) -> list[dict[str, str]]:
+    with open(DEMO / f"{table}.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def quiet_send() -> dict[str, str]:
+    """A usable demo send of 2024 whose only event is its delivery: the template of
+    the bad email events, so an event wrongly accepted would open, click or bounce it."""
+    sends = {tuple(row.values()): row for row in read_demo("email_sends")}.values()
+    rows_per_id = Counter(row["send_id"] for row in sends)
+    events: dict[str, list[str]] = {}
+    for row in read_demo("email_events"):
+        events.setdefault(row["send_id"], []).append(row["event_type"].strip().lower())
+    return min(
+        (row for row in sends
+         if rows_per_id[row["send_id"]] == 1 and row["customer_id"] and row["campaign_id"]
+         and row["sent_at"].startswith("2024-0") and events.get(row["send_id"]) == ["delivered"]),
+        key=lambda row: row["send_id"])
+
+
+def template(table: str) -> dict[str, str | None]:
+    if table != "email_events":
+        return dict(TEMPLATES[table])
+    send = quiet_send()
+    occurred_at = datetime.strptime(send["sent_at"], "%Y-%m-%d %H:%M:%S") + EVENT_AFTER_SEND
+    return {"send_id": send["send_id"], "event_type": "open", "occurred_at": occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "is_machine_open": "false"}
 
 
 def variant(row: list[str], count: int) -> int:
@@ -146,8 +275,14 @@ def number_text(value: str, choice: int) -> str:
     return value
 
 
-TIMESTAMP_COLUMNS = {"ordered_at", "started_at", "ended_at", "created_at"}
-NUMBER_COLUMNS = {"amount", "refunded_amount", "spend", "quantity"}
+TIMESTAMP_COLUMNS = {"ordered_at", "started_at", "ended_at", "created_at", "occurred_at", "sent_at", "responded_at"}
+NUMBER_COLUMNS = {"amount", "refunded_amount", "spend", "quantity", "score"}
+BOOLEAN_TEXTS = {"true": ["true", "t", "yes", "1"], "false": ["false", "f", "no", "0"]}
+
+
+def boolean_text(value: str, choice: int) -> str:
+    """The same boolean written another way."""
+    return BOOLEAN_TEXTS[value][choice % 4] if value else value
 
 
 def rewrite(table: str, header: list[str], row: list[str]) -> list[str]:
@@ -160,6 +295,10 @@ def rewrite(table: str, header: list[str], row: list[str]) -> list[str]:
             value = number_text(value, choice % 4)
         elif name == "month" and value and choice % 2:
             value = value + "T00:00:00Z"
+        elif name == "is_machine_open":
+            value = boolean_text(value, choice)
+        elif name == "event_type" and value.strip() and choice == 5:
+            value = f" {value.strip().upper()} "
         out.append(value)
     if table == "subscriptions":
         ended = header.index("ended_at")
@@ -168,14 +307,34 @@ def rewrite(table: str, header: list[str], row: list[str]) -> list[str]:
     return out
 
 
+def bad_row(table: str, number: int) -> dict[str, str | None]:
+    """The template with the bad values of BAD_ROWS[table][number - 1] and, unless
+    they set it, a key of its own (email events have none)."""
+    values, _ = BAD_ROWS[table][number - 1]
+    row = template(table)
+    if KEYS[table] is not None:
+        row[KEYS[table]] = f"bad-{table}-{number:02d}"
+    base = dict(row)
+    row.update({name: value(base) if callable(value) else value for name, value in values.items()})
+    return row
+
+
 def bad_rows(table: str, header: list[str]) -> list[list[str]]:
     rows = []
-    for number, (values, _) in enumerate(BAD_ROWS[table], start=1):
-        row = dict(TEMPLATES[table])
-        row[KEYS[table]] = f"bad-{table}-{number:02d}"
-        row.update(values)
+    for number in range(1, len(BAD_ROWS[table]) + 1):
+        row = bad_row(table, number)
         rows.append(["" if row[name] is None else row[name] for name in header])
     return rows
+
+
+def keyed_bad_rows(table: str) -> list[tuple[str, str]]:
+    """(key, reason) of the table's bad rows that have a key (source_key is that key)."""
+    found = []
+    for number, (_, reason) in enumerate(BAD_ROWS[table], start=1):
+        key = bad_row(table, number)[KEYS[table]] if KEYS[table] else None
+        if key is not None and key.strip():
+            found.append((key, reason))
+    return found
 
 
 def render(table: str) -> str:

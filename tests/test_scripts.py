@@ -101,7 +101,7 @@ def test_sourcing_the_real_setup_finds_the_project_dbt(tmp_path):
     assert version.returncode == 0 and "Core" in version.stdout, version.stdout + version.stderr
 
 
-@pytest.mark.parametrize("script", ["build.sh", "test.sh", "engines.sh", "benchmark.sh"])
+@pytest.mark.parametrize("script", ["build.sh", "test.sh", "engines.sh", "benchmark.sh", "benchmark_engagement.sh"])
 def test_the_scripts_set_their_own_options_and_run_from_the_project(script):
     lines = (ROOT / "scripts" / script).read_text().splitlines()
     source = lines.index('source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"')

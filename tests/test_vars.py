@@ -35,6 +35,8 @@ READ_BY = {
     "reporting_currency": "base_shop__orders",
     "exchange_rates": "base_shop__orders",
     "reporting_timezone": "stg_shop__orders",
+    "active_event_names": "stg_product__events",
+    "mau_window_days": "int_daily_active_users",
 }
 
 
@@ -108,6 +110,17 @@ RENDER_TIME = [
     ("exchange_rates", ["EUR", 1.08], "must be a mapping of currency code to rate"),
     ("reporting_timezone", "", "is not an IANA time zone name"),
     ("reporting_timezone", "UTC+1", "is not an IANA time zone name"),
+    # a bare string would be read as a list of characters; an empty list would make no one active
+    ("active_event_names", "login", "must be a list of event names"),
+    ("active_event_names", [], "is an empty list"),
+    ("active_event_names", ["login", ""], "which is not an event name"),
+    ("active_event_names", [" login"], "which is not an event name"),
+    ("active_event_names", ["it's"], "which is not an event name"),
+    ("active_event_names", [7], "which is not an event name"),
+    ("mau_window_days", 0, "must be a whole number of days from 1 to 366"),
+    ("mau_window_days", 28.5, "must be a whole number of days from 1 to 366"),
+    ("mau_window_days", "30", "must be a whole number of days from 1 to 366"),
+    ("mau_window_days", True, "must be a whole number of days from 1 to 366"),
 ]
 
 
@@ -147,5 +160,6 @@ def test_good_values_compile(project):
         "clv_time_unit": "month", "clv_on_fit_failure": "warn", "period_grains": "quarter",
         "orders_activity_window_days": 1, "reporting_currency": "eur",
         "exchange_rates": {"usd": 0.92}, "reporting_timezone": "America/New_York",
+        "active_event_names": ["login", "create_report"], "mau_window_days": 28,
     })
     assert success, text
