@@ -290,6 +290,10 @@ class Engagement:
             if names is None or event.event_name in names:
                 self.active_days[event.user_id].add(self.local(event.occurred_at).date())
         self.first_day = {user: min(days) for user, days in self.active_days.items()}
+        self.users_on: dict[date, set[str]] = defaultdict(set)  # the same facts by day
+        for user, days in self.active_days.items():
+            for day in days:
+                self.users_on[day].add(user)
         # §8 "Sends and events after the as-of date are ignored."
         self.sends = [s for s in staged.sends if counted(s.sent_at)]
         self.email_events: dict[str, list[EmailEvent]] = defaultdict(list)
@@ -315,7 +319,10 @@ class Engagement:
 
     def active_on(self, first: date, last: date) -> set[str]:
         """Users active on at least one day from first to last, both included."""
-        return {user for user, days in self.active_days.items() if any(first <= d <= last for d in days)}
+        users: set[str] = set()
+        for day in days_between(first, last):
+            users |= self.users_on.get(day, set())
+        return users
 
     def fct_daily_active_users(self) -> list[dict[str, Any]]:
         rows = []
