@@ -249,6 +249,23 @@ def build_corrected(engine: str, python: Path, work: Path, env: dict[str, str]) 
     return time.perf_counter() - started
 
 
+def blanks_as_empty(dumped: dict) -> dict:
+    """The dump with whitespace-only values in rejected_rows.raw_row written as
+    empty. dbt seeds a CSV cell of spaces as spaces on DuckDB but as null on
+    PostgreSQL and Spark (agate reads blank text as null), so the text feed's
+    raw tables differ there, and so does the raw row each engine rightly
+    reports; the reason, the key and every other value must still agree."""
+    def canonical(raw_row):
+        if raw_row is None:
+            return None
+        parts = [part.split("=", 1) for part in str(raw_row).split("|")]
+        return "|".join(p[0] + "=" + p[1].strip() if len(p) == 2 and not p[1].strip() else "=".join(p)
+                        for p in parts)
+
+    rejected = [{**row, "raw_row": canonical(row["raw_row"])} for row in dumped.get("rejected_rows", [])]
+    return {**dumped, "rejected_rows": rejected}
+
+
 def compare_text_feed(demo: dict, feed: dict, engine: str) -> tuple[int, int, list[str]]:
     """The text feed's marts against the same engine's demo marts; its rejected
     rows against the demo's plus the expected ones."""
@@ -318,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         if engine != "duckdb":
             checks += [("demo against duckdb", compare(results["duckdb"], results[engine], engine)),
                        ("text feed against duckdb's",
-                        compare(feeds["duckdb"], feeds[engine], f"{engine} text feed"))]
+                        compare(blanks_as_empty(feeds["duckdb"]), blanks_as_empty(feeds[engine]),
+                                f"{engine} text feed"))]
         for what, (compared, differ, notes) in checks:
             total_compared += compared
             total_differ += differ

@@ -19,12 +19,12 @@ export is never mistaken for a whole one. See docs/report.md.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+from warehouse_file import WAREHOUSE_HELP, default_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIT_MARTS = ["rejected_rows"]
@@ -79,9 +79,7 @@ def export(warehouse: Path, output: Path, schema: str = "main", storage_version:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="DuckDB file holding the marts (default: $RETENTION_DUCKDB_PATH, else retention.duckdb"
-                             " in the project folder)")
+    parser.add_argument("--warehouse", type=Path, default=None, help=WAREHOUSE_HELP)
     parser.add_argument("--output", type=Path, default=None,
                         help="folder to write (default: <warehouse name>_bi beside the warehouse)")
     parser.add_argument("--schema", default="main", help="schema holding the marts (default: main)")
@@ -91,9 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    # Like scripts/report.py: a relative $RETENTION_DUCKDB_PATH is taken from the
-    # project folder, where scripts/build.sh runs dbt.
-    warehouse = (args.warehouse or ROOT / (os.environ.get("RETENTION_DUCKDB_PATH") or "retention.duckdb")).resolve()
+    warehouse = (args.warehouse or default_warehouse()).resolve()
     if not warehouse.is_file():
         parser.error(f"no warehouse at {warehouse}: build it with scripts/build.sh or name one with --warehouse")
     output = (args.output or warehouse.with_name(f"{warehouse.stem}_bi")).resolve()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -33,8 +32,8 @@ import duckdb
 import plotly.graph_objects as go
 import plotly.offline
 from plotly.subplots import make_subplots
+from warehouse_file import WAREHOUSE_HELP, default_warehouse
 
-ROOT = Path(__file__).resolve().parents[1]
 GRAINS = ("month", "quarter", "year")
 
 # Colours: one per series family, used the same way in every chart.
@@ -746,17 +745,9 @@ def render(wh: Warehouse, grain: str, warehouse_path: Path) -> tuple[str, list[s
     return document, noted
 
 
-def default_warehouse() -> Path:
-    """$RETENTION_DUCKDB_PATH, else retention.duckdb; a relative path is taken from
-    the project folder, where scripts/build.sh runs dbt."""
-    return ROOT / (os.environ.get("RETENTION_DUCKDB_PATH") or "retention.duckdb")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="DuckDB file holding the marts (default: $RETENTION_DUCKDB_PATH, else retention.duckdb"
-                             " in the project folder)")
+    parser.add_argument("--warehouse", type=Path, default=None, help=WAREHOUSE_HELP)
     parser.add_argument("--output", type=Path, default=None,
                         help="HTML file to write (default: <warehouse name>_report.html beside the warehouse)")
     parser.add_argument("--grain", choices=GRAINS, default="month", help="period grain of tiles and charts")

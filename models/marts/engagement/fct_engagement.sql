@@ -4,12 +4,6 @@
 
 with
 
-reporting_window as (
-
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
 daily as (
 
     select * from {{ ref('int_daily_active_users') }}
@@ -24,11 +18,7 @@ user_periods as (
 
 bounds as (
 
-    select
-        min(daily.activity_date) as first_active_date,
-        min(reporting_window.as_of_date) as as_of_date
-    from daily
-    cross join reporting_window
+    select * from {{ ref('int_engagement_window') }}
 
 ),
 

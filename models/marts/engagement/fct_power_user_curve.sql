@@ -5,12 +5,6 @@
 
 with
 
-reporting_window as (
-
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
 user_days as (
 
     select * from {{ ref('int_user_active_days') }}
@@ -19,11 +13,7 @@ user_days as (
 
 bounds as (
 
-    select
-        min(user_days.activity_date) as first_active_date,
-        min(reporting_window.as_of_date) as as_of_date
-    from user_days
-    cross join reporting_window
+    select * from {{ ref('int_engagement_window') }}
 
 ),
 

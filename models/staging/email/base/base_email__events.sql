@@ -1,6 +1,11 @@
 {#- Every distinct raw email event row, typed, with the reason it cannot be
     used (null when it can). An event must belong to a usable send and cannot
-    happen before it. -#}
+    happen before it.
+
+    A table: the email models, rejected_rows and the raw-row accounting test read it:
+    as a table the raw rows are parsed and de-duplicated once per run, not
+    once per reader. -#}
+{{ config(materialized='table') }}
 
 {%- set raw = retention.raw_source('email', 'email_events') %}
 {%- set raw_types = raw['types'] %}

@@ -1,5 +1,10 @@
 {#- Every distinct raw email send row, typed, with the reason it cannot be
-    used (null when it can). -#}
+    used (null when it can).
+
+    A table: base_email__events, the email models, dim_customers, rejected_rows and
+    the raw-row accounting test all read it: as a table the raw rows are
+    parsed and de-duplicated once per run, not once per reader. -#}
+{{ config(materialized='table') }}
 
 {%- set raw = retention.raw_source('email', 'email_sends') %}
 {%- set raw_types = raw['types'] %}

@@ -1,6 +1,11 @@
 {#- Every distinct raw event row, typed, with the reason it cannot be used
     (null when it can). stg_product__events keeps the usable rows;
-    rejected_rows publishes the others. -#}
+    rejected_rows publishes the others.
+
+    A table: the engagement models, dim_customers, rejected_rows and the raw-row
+    accounting test all read it, and events are the largest source: as a table
+    the raw rows are parsed and de-duplicated once per run, not once per reader. -#}
+{{ config(materialized='table') }}
 
 {%- set raw = retention.raw_source('product', 'events') %}
 {%- set raw_types = raw['types'] %}

@@ -1,6 +1,11 @@
 {#- Every distinct raw NPS response row, typed, with the reason it cannot be
     used (null when it can). A score is never clipped: anything but a whole
-    number from 0 to 10 is rejected. -#}
+    number from 0 to 10 is rejected.
+
+    A table: fct_nps, dim_customers, rejected_rows and the raw-row accounting test
+    read it: as a table the raw rows are parsed once per run, not once per
+    reader. -#}
+{{ config(materialized='table') }}
 
 {%- set raw = retention.raw_source('survey', 'nps_responses') %}
 {%- set raw_types = raw['types'] %}
