@@ -19,7 +19,9 @@ import duckdb
 from tests.dbt_harness import RAW_COLUMNS, Warehouse, models_in_dag_order
 
 MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers",
-         "fct_purchase_sequence", "fct_cohort_retention", "fct_historical_clv", "fct_acquisition_clv")
+         "fct_purchase_sequence", "fct_cohort_retention", "fct_historical_clv", "fct_acquisition_clv",
+         "fct_daily_active_users", "fct_engagement", "fct_power_user_curve", "dim_users",
+         "fct_email_engagement", "fct_email_campaigns", "fct_nps")
 
 
 class CompiledProject:
@@ -50,10 +52,12 @@ class CompiledProject:
             rows = raw.get(table)
             ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns)
             con.execute(f"create table raw.{table} ({ddl})")
-            if rows:
-                marks = ", ".join("?" for _ in columns)
-                con.executemany(f"insert into raw.{table} values ({marks})",
-                                [[row.get(name) for name, _ in columns] for row in rows])
+            # one multi-row insert per 200 rows: several times faster than executemany's row by row
+            marks = "(" + ", ".join("?" for _ in columns) + ")"
+            for first in range(0, len(rows or []), 200):
+                chunk = rows[first:first + 200]
+                con.execute(f"insert into raw.{table} values {', '.join(marks for _ in chunk)}",
+                            [row.get(name) for row in chunk for name, _ in columns])
         for node in self.order:
             con.execute(f'create schema if not exists "{node["schema"]}"')
             con.execute(f'create table "{node["schema"]}"."{node["alias"]}" as {node["compiled_code"]}')

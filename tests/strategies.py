@@ -1,7 +1,11 @@
 """Hypothesis strategies for raw histories of the spec's shape: customers,
 orders and subscription price periods, timestamps on and off period
 boundaries, duplicates, refunds, trials, gaps and comebacks, every billing
-interval, quantities, and a share of unusable rows."""
+interval, quantities, and a share of unusable rows; product events (bursts of
+same-day events, lapses longer than a period, local midnights), email sends and
+their events (clicks without opens, machine opens, bounces then opens, events
+before their send or without one) and NPS responses (every category edge and
+scores out of range), with ids shared by conflicting rows."""
 
 from __future__ import annotations
 
@@ -152,6 +156,111 @@ def acquisition_cost_rows(draw):
     return rows
 
 
+# -- engagement sources (spec sections 7-9) -----------------------------------------------
+USERS = ["u1", "u2", "u3", "u4", "u5", " u2 "]  # " u2 " is u2 once trimmed
+EVENT_NAMES = ["login", "login", "page_view", " login ", "Login", "purchase"]
+EVENT_FLAWS = ["no_user", "no_timestamp", "no_name"]
+# local midnight in New York: 05:00 UTC in winter, 04:00 in summer, and a second before
+midnights = st.builds(lambda d, h: FIRST_DAY + timedelta(days=d, hours=h),
+                      st.integers(0, SPAN_DAYS), st.sampled_from([0, 4, 5, 4 - 1 / 3600, 5 - 1 / 3600]))
+event_instants = st.one_of(instants, midnights)
+
+
+@st.composite
+def event_rows(draw, max_bursts: int = 4):
+    """Bursts of one user's events: several on one day, days in a row, and gaps
+    between bursts long enough to lapse for a period or more."""
+    rows = []
+    for _ in range(draw(st.integers(0, max_bursts))):
+        user = draw(st.sampled_from(USERS))
+        start = draw(event_instants)
+        for _ in range(draw(st.integers(1, 4))):
+            start += draw(st.sampled_from([timedelta(0), timedelta(minutes=5), timedelta(hours=3), timedelta(days=1),
+                                           timedelta(days=2), timedelta(days=6), timedelta(days=27)]))
+            row = {"event_id": None, "user_id": user,
+                   "customer_id": draw(st.sampled_from(CUSTOMERS[:4] + [None, None])),
+                   "occurred_at": start, "event_name": draw(st.sampled_from(EVENT_NAMES))}
+            problem = flaw(draw, EVENT_FLAWS)
+            if problem == "no_user":
+                row["user_id"] = draw(st.sampled_from([None, " "]))
+            elif problem == "no_timestamp":
+                row["occurred_at"] = None
+            elif problem == "no_name":
+                row["event_name"] = draw(st.sampled_from([None, ""]))
+            rows.append(row)
+    # event_id is nullable: some rows carry one, now and then one another row already carries
+    given: list[str] = []
+    for index, row in enumerate(rows):
+        kind = draw(st.integers(0, 9))
+        if kind < 4:
+            row["event_id"] = f"e{index}"
+            given.append(row["event_id"])
+        elif kind == 4 and given:
+            row["event_id"] = draw(st.sampled_from(given))
+    return rows
+
+
+EMAIL_EVENT_TYPES = ["delivered", "open", "open", "click", "bounce", "unsubscribe", "spam_complaint", " Open ",
+                     "CLICK"]
+SEND_FLAWS = ["no_customer", "no_timestamp"]
+EMAIL_EVENT_FLAWS = ["unknown_type", "no_type", "before_send", "no_send", "no_timestamp"]
+
+
+@st.composite
+def email_rows(draw, max_sends: int = 6):
+    """Sends and what happened to them: {"email_sends": [...], "email_events": [...]}."""
+    sends, events = [], []
+    for index in range(draw(st.integers(0, max_sends))):
+        reuse = index > 0 and draw(st.integers(0, 9)) == 0  # a send_id shared by two different sends
+        send_id = f"m{draw(st.integers(0, index - 1)) if reuse else index}"
+        sent_at = draw(instants)
+        send = {"send_id": send_id, "customer_id": draw(customer_ids),
+                "campaign_id": draw(st.sampled_from(["spring", "spring", " winter", None])), "sent_at": sent_at}
+        problem = flaw(draw, SEND_FLAWS)
+        if problem == "no_customer":
+            send["customer_id"] = None
+        elif problem == "no_timestamp":
+            send["sent_at"] = None
+        sends.append(send)
+        # a bounce then an open, a click without an open, machine opens, events long after the send
+        machine = draw(st.sampled_from([None, True, False]))  # a mail client opening everything, or not
+        for event_type in draw(st.one_of(st.lists(st.sampled_from(EMAIL_EVENT_TYPES), max_size=4),
+                                         st.sampled_from([["bounce"], ["bounce", "open"], ["delivered", "click"]]))):
+            event = {"send_id": send_id, "event_type": event_type,
+                     "occurred_at": sent_at + draw(st.sampled_from([timedelta(0), timedelta(minutes=3),
+                                                                    timedelta(days=2), timedelta(days=45)])),
+                     "is_machine_open": draw(st.sampled_from([machine, machine, machine, None, True]))}
+            problem = flaw(draw, EMAIL_EVENT_FLAWS)
+            if problem == "unknown_type":
+                event["event_type"] = "forward"
+            elif problem == "no_type":
+                event["event_type"] = None
+            elif problem == "before_send":
+                event["occurred_at"] = sent_at - timedelta(seconds=1)
+            elif problem == "no_send":
+                event["send_id"] = draw(st.sampled_from(["ghost-send", None]))
+            elif problem == "no_timestamp":
+                event["occurred_at"] = None
+            events.append(event)
+    return {"email_sends": sends, "email_events": events}
+
+
+@st.composite
+def nps_response_rows(draw, max_responses: int = 8):
+    rows = []
+    for index in range(draw(st.integers(0, max_responses))):
+        reuse = index > 0 and draw(st.integers(0, 14)) == 0
+        rows.append({
+            "response_id": f"r{draw(st.integers(0, index - 1)) if reuse else index}",
+            "customer_id": draw(st.sampled_from(CUSTOMERS + [None])),
+            "responded_at": draw(st.one_of(instants, instants, instants, st.none())),
+            # every category edge, any score, and scores out of range or missing
+            "score": draw(st.one_of(st.sampled_from([0, 6, 7, 8, 9, 10]), st.integers(0, 10),
+                                    st.sampled_from([11, -1, None]))),
+        })
+    return rows
+
+
 @st.composite
 def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
     """A raw history: {table: rows, or None for an absent table}."""
@@ -166,8 +275,12 @@ def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
         subscriptions += draw(subscription_rows(f"s{index}"))
     customers = draw(customer_rows())
     costs = draw(acquisition_cost_rows())
+    events = draw(event_rows())
+    email = draw(email_rows())
+    responses = draw(nps_response_rows())
     # exact duplicates of some rows
-    for rows in (orders, subscriptions, customers, costs):
+    for rows in (orders, subscriptions, customers, costs, events, email["email_sends"], email["email_events"],
+                 responses):
         if rows:
             for position in draw(st.lists(st.integers(0, len(rows) - 1), max_size=3)):
                 rows.append(dict(rows[position]))
@@ -176,8 +289,21 @@ def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
         "subscriptions": draw(st.sampled_from([subscriptions, subscriptions, subscriptions, None])),
         "customers": draw(st.sampled_from([customers, None])),
         "acquisition_costs": draw(st.sampled_from([costs, costs, None])),
+        "events": draw(st.sampled_from([events, events, events, None])),
+        "email_sends": draw(st.sampled_from([email["email_sends"], email["email_sends"], None])),
+        "email_events": draw(st.sampled_from([email["email_events"], email["email_events"], None])),
+        "nps_responses": draw(st.sampled_from([responses, responses, None])),
     }
 
+
+
+ENGAGEMENT_TABLES = ("events", "email_sends", "email_events", "nps_responses")
+
+
+def retention_histories():
+    """Histories without the engagement sources (events, email, NPS): the shape the benchmark's
+    floor (scripts/benchmark_floor.sql) covers."""
+    return histories().map(lambda raw: {t: rows for t, rows in raw.items() if t not in ENGAGEMENT_TABLES})
 
 
 # -- text feeds ---------------------------------------------------------------------------
@@ -190,7 +316,11 @@ BAD_TIMESTAMPS = ["2024-02-30 10:00:00", "garbage", "03/05/2024 10:00", "infinit
 BAD_NUMBERS = ["NaN", "inf", "-Infinity", "1e40", "1e15", "12,50", "garbage", "1e400", "-0.5e1", "$3",
                "100000000000000000000000000000000e-20", "0.00000000000000000001e20"]
 BAD_COUNTS = ["2.5", "1e20", "two", "3.0", "nan"]
-TIMESTAMP_COLUMNS = {"ordered_at", "started_at", "ended_at", "created_at"}
+BAD_BOOLEANS = ["maybe", "2", "tru", "oui"]
+TIMESTAMP_COLUMNS = {"ordered_at", "started_at", "ended_at", "created_at", "occurred_at", "sent_at", "responded_at"}
+COUNT_COLUMNS = {"quantity", "score"}
+TRUE_SPELLINGS = ["true", "t", " YES ", "y", "1", "True"]
+FALSE_SPELLINGS = ["false", "F", "no", " n", "0", "FALSE"]
 NUMBER_COLUMNS = {"amount", "refunded_amount", "spend"}
 
 
@@ -226,18 +356,22 @@ def row_as_text(row: dict, salt: int, bad_share: int) -> dict:
     choice, digest = digest % 6, digest // 6
     bad_column = None
     if digest % bad_share == 0:
-        columns = [c for c in row if c in TIMESTAMP_COLUMNS | NUMBER_COLUMNS | {"quantity", "month"}]
+        columns = [c for c in row
+                   if c in TIMESTAMP_COLUMNS | NUMBER_COLUMNS | COUNT_COLUMNS | {"month", "is_machine_open"}]
         bad_column = columns[(digest // bad_share) % len(columns)] if columns else None
     pick = (digest // 7) % 10
     text = {}
     for column, value in row.items():
         if column == bad_column:
-            pool = BAD_COUNTS if column == "quantity" else BAD_NUMBERS if column in NUMBER_COLUMNS else BAD_TIMESTAMPS
+            pool = (BAD_COUNTS if column in COUNT_COLUMNS else BAD_NUMBERS if column in NUMBER_COLUMNS
+                    else BAD_BOOLEANS if column == "is_machine_open" else BAD_TIMESTAMPS)
             text[column] = pool[pick % len(pool)]
         elif value is None:
             text[column] = None if choice % 2 else " " * (choice % 3)
         elif isinstance(value, datetime):
             text[column] = timestamp_as_text(value, choice)
+        elif isinstance(value, bool):
+            text[column] = (TRUE_SPELLINGS if value else FALSE_SPELLINGS)[pick % 6]
         elif isinstance(value, Decimal):
             text[column] = number_as_text(value, choice % 4)
         elif isinstance(value, int):

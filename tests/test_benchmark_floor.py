@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from tests.compare import differences
 from tests.compiled_project import CompiledProject
 from tests.dbt_harness import RAW_COLUMNS, ROOT
-from tests.strategies import histories
+from tests.strategies import retention_histories
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import benchmark_floor  # noqa: E402
@@ -231,6 +231,6 @@ def test_the_floor_equals_the_project_on_every_edge(compiled):
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("CI") == "true",
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
-@given(raw=histories())
+@given(raw=retention_histories())
 def test_the_floor_equals_the_project_on_generated_histories(compiled, raw):
     assert_floor_matches_project(compiled, raw)

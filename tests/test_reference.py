@@ -20,15 +20,19 @@ from tests.compiled_project import MARTS, CompiledProject
 from tests.dbt_harness import ROOT, TEXT_RAW_COLUMNS
 from tests.reference.retention_reference import Reference
 from tests.strategies import CUSTOMERS, histories, text_histories
+from tests.test_engagement_reference import engagement_identity_failures
 
 EXAMPLES = int(os.environ.get("RETENTION_PROPERTY_EXAMPLES", "150"))
 RATES = {"EUR": Decimal("1.25")}
 
 VARIANTS = {
     "default": ({"exchange_rates": {"EUR": 1.25}}, {}),
+    # also: only some event names make a user active, and MAU over 28 days
     "window_days_and_as_of": (
-        {"exchange_rates": {"EUR": 1.25}, "orders_activity_window_days": 45, "as_of_date": "2024-09-15"},
-        {"orders_activity_window_days": 45, "as_of_date": date(2024, 9, 15)},
+        {"exchange_rates": {"EUR": 1.25}, "orders_activity_window_days": 45, "as_of_date": "2024-09-15",
+         "active_event_names": ["login", "purchase"], "mau_window_days": 28},
+        {"orders_activity_window_days": 45, "as_of_date": date(2024, 9, 15),
+         "active_event_names": ["login", "purchase"], "mau_window_days": 28},
     ),
     "new_york_periods": (
         {"exchange_rates": {"EUR": 1.25}, "reporting_timezone": "America/New_York"},
@@ -89,13 +93,19 @@ def read_seed(name: str, types: dict[str, type]) -> list[dict]:
 
 
 def demo_raw():
-    return {
+    raw = {
         "orders": read_seed("orders", {"ordered_at": datetime, "amount": Decimal, "refunded_amount": Decimal}),
         "subscriptions": read_seed("subscriptions", {"started_at": datetime, "ended_at": datetime,
                                                      "amount": Decimal, "quantity": int}),
         "customers": read_seed("customers", {"created_at": datetime}),
         "acquisition_costs": read_seed("acquisition_costs", {"month": date, "spend": Decimal}),
     }
+    # the optional engagement seeds, when the demo has them, as text: the reference reads text by
+    # the documented rules, so a deliberately bad value stays a bad value
+    for table in ("events", "email_sends", "email_events", "nps_responses"):
+        if (ROOT / "seeds" / "raw" / f"{table}.csv").exists():
+            raw[table] = read_seed(table, {})
+    return raw
 
 
 def test_demo_marts_built_by_dbt_match_the_reference(demo_warehouse):
@@ -219,6 +229,8 @@ def test_rates_bounds_chaining_and_the_mrr_identity(compiled, raw):
         if row["customers_at_start"]:
             assert row["customer_retention_rate"] == pytest.approx(
                 (row["customers_at_end"] - row["new_customers"]) / row["customers_at_start"]), row
+    for row in marts["fct_customer_retention"]:
+        assert row["retained_customer_rate"] is None or 0 <= row["retained_customer_rate"] <= 1, row
     for row in marts["fct_order_metrics"]:
         assert row["repeat_customer_rate"] is None or 0 <= row["repeat_customer_rate"] <= 1, row
     for row in marts["fct_revenue_retention"]:
@@ -231,3 +243,8 @@ def test_rates_bounds_chaining_and_the_mrr_identity(compiled, raw):
         following = by_key.get((basis, grain, date.fromordinal(row["period_end"].toordinal() + 1)))
         if following:
             assert row["customers_at_end"] == following["customers_at_start"], (row, following)
+    # engagement, email and NPS (spec sections 7-9): active = new + returning + resurrected, the period
+    # before's active = returning + dormant, stickiness in (0, 1], dau <= wau <= mau, click_to_open_rate
+    # <= 1, NPS in [-100, 100]
+    failures = engagement_identity_failures(marts)
+    assert not failures, "\n".join(failures[:20])

@@ -98,6 +98,7 @@ class Staged:
     costs: list[tuple[date, str, Decimal]] = field(default_factory=list)  # (month, channel, spend)
     rejected: list[tuple[str, str, str]] = field(default_factory=list)  # (source_table, source_key, reason)
     duplicates: dict[str, int] = field(default_factory=dict)
+    engagement: Any = None  # engagement_reference.EngagementStaged: events, email and NPS
 
 
 def distinct_rows(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -322,6 +323,12 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
             staged.rejected.append(("acquisition_costs", f"{month or ''}@{channel or ''}", reason))
         else:
             staged.costs.append((month, channel, spend))
+    # §7-§9 sources: events, email_sends, email_events, nps_responses (tests/reference/engagement_reference.py)
+    from tests.reference.engagement_reference import stage_engagement
+
+    staged.engagement = stage_engagement(raw, now)
+    staged.rejected += staged.engagement.rejected
+    staged.duplicates.update(staged.engagement.duplicates)
     return staged
 
 
@@ -368,7 +375,8 @@ class Reference:
     def __init__(self, raw: Mapping[str, list[Mapping[str, Any]]], *, grains=("month", "quarter", "year"),
                  as_of_date: date | None = None, orders_activity_window_days: int | None = None,
                  reporting_currency: str = "USD", exchange_rates: Mapping[str, Any] | None = None,
-                 reporting_timezone: str = "UTC"):
+                 reporting_timezone: str = "UTC", active_event_names: list[str] | None = None,
+                 mau_window_days: int = 30):
         self.grains = grains
         self.window_days = orders_activity_window_days
         self.staged = stage(raw, reporting_currency, exchange_rates or {})
@@ -417,6 +425,7 @@ class Reference:
             {o.customer_id for o in self.staged.orders}
             | {s.customer_id for s in self.staged.subscriptions}
             | {c.customer_id for c in self.staged.customers}
+            | self.staged.engagement.customer_ids()  # events with a customer_id, sends, NPS responses
         )
         self.orders_by_customer: dict[str, list[Order]] = defaultdict(list)
         for order in self.counted_orders:
@@ -428,6 +437,10 @@ class Reference:
         self.rows_by_customer: dict[str, list[PricePeriod]] = defaultdict(list)
         for row in self.paying_rows:
             self.rows_by_customer[row.customer_id].append(row)
+        from tests.reference.engagement_reference import Engagement
+
+        self.engagement = Engagement(self.staged.engagement, self, active_event_names=active_event_names,
+                                     mau_window_days=mau_window_days)
 
     # §3 Who is a customer at an instant t ------------------------------------
     def window_start(self, grain: str, t: datetime) -> datetime:
@@ -494,6 +507,7 @@ class Reference:
                         "reactivated_customers": len(at_end - at_start - new),
                         "customer_retention_rate": ratio(e - n, s),  # "(E − N) / S"
                         "customer_churn_rate": ratio(churned, s),  # "churned / S"
+                        "retained_customer_rate": ratio(len(retained), s),  # "retained / S"
                     })
         return rows
 
@@ -613,6 +627,7 @@ class Reference:
                 "first_paying_subscription_at": min((r.started_at for r in paying), default=None),
                 "current_mrr": current,  # "(at the as-of instant)"
                 "is_active_subscriber": current > 0,
+                **self.engagement.latest_nps(customer_id),
             })
         return rows
 
@@ -726,4 +741,5 @@ class Reference:
         }
         marts["fct_historical_clv"] = self.fct_historical_clv(marts["fct_order_metrics"], marts["fct_customer_retention"])
         marts["fct_acquisition_clv"] = self.fct_acquisition_clv(marts["dim_customers"])
+        marts.update(self.engagement.marts())
         return marts
