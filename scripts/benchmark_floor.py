@@ -46,12 +46,28 @@ def parquet_relation(files: list[str]) -> str:
     return "read_parquet([" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "])"
 
 
+# The optional sources the floor reads for dim_customers, and the empty typed
+# relation that stands in for each when it is not given.
+OPTIONAL_SOURCES = {
+    "events": "event_id varchar, user_id varchar, customer_id varchar, occurred_at timestamp, event_name varchar",
+    "email_sends": "send_id varchar, customer_id varchar, campaign_id varchar, sent_at timestamp",
+    "nps_responses": "response_id varchar, customer_id varchar, responded_at timestamp, score integer",
+}
+
+
+def empty_relation(columns: str) -> str:
+    return "(select " + ", ".join(f"cast(null as {column.split()[1]}) as {column.split()[0]}"
+                                  for column in columns.split(", ")) + " where false)"
+
+
 def render(relations: dict[str, str], latest: str | None = None) -> str:
-    """The floor's SQL with its raw relations ({orders, subscriptions, customers}: SQL
-    relations such as read_parquet([...]) or raw.orders) substituted."""
+    """The floor's SQL with its raw relations ({orders, subscriptions, customers} and
+    optionally {events, email_sends, nps_responses}: SQL relations such as
+    read_parquet([...]) or raw.orders) substituted."""
+    optional = {name: relations.get(name) or empty_relation(columns) for name, columns in OPTIONAL_SOURCES.items()}
     return Template(SQL_PATH.read_text(encoding="utf-8")).substitute(
         orders=relations["orders"], subscriptions=relations["subscriptions"],
-        customers=relations["customers"], latest_valid_at=latest or latest_valid_at())
+        customers=relations["customers"], latest_valid_at=latest or latest_valid_at(), **optional)
 
 
 def run(con: duckdb.DuckDBPyConnection, relations: dict[str, str], latest: str | None = None) -> list[dict]:
@@ -146,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--database", type=Path, required=True)
     for table in ("orders", "subscriptions", "customers"):
         run_parser.add_argument(f"--{table}", nargs="+", required=True, help=f"Parquet files of raw {table}")
+    for table in OPTIONAL_SOURCES:
+        run_parser.add_argument(f"--{table}", nargs="+", help=f"Parquet files of raw {table} (default: none)")
     run_parser.add_argument("--memory-limit", default=os.environ.get("RETENTION_DUCKDB_MEMORY_LIMIT", "3GB"))
     run_parser.add_argument("--timings", type=Path, help="write the seconds of each statement here (JSON)")
     check_parser = commands.add_parser("check", help="compare the floor's marts with dbt's")
@@ -157,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         args.database.unlink(missing_ok=True)
         with duckdb.connect(str(args.database), config={"memory_limit": args.memory_limit}) as con:
             timings = run(con, {table: parquet_relation(getattr(args, table))
-                                for table in ("orders", "subscriptions", "customers")})
+                                for table in ("orders", "subscriptions", "customers", *OPTIONAL_SOURCES)
+                                if getattr(args, table)})
             sizes = {mart: con.execute(f"select count(*) from {mart}").fetchone()[0] for mart in MARTS}
         print(f"floor: {sizes}", file=sys.stderr)
         if args.timings:

@@ -14,8 +14,11 @@
 -- usable matters here, so the reasons are not named.
 --
 -- The inputs are typed (scripts/benchmark.py COLUMN_TYPES): no text parsing.
--- scripts/benchmark_floor.py substitutes ${orders}, ${subscriptions} and
--- ${customers} (the raw relations, read_parquet([...]) in the benchmark) and
+-- scripts/benchmark_floor.py substitutes ${orders}, ${subscriptions},
+-- ${customers}, ${events}, ${email_sends} and ${nps_responses} (the raw
+-- relations, read_parquet([...]) in the benchmark; the last three are empty
+-- there, as the benchmark's data has no engagement sources, and only add to
+-- dim_customers: the customers they name and the latest NPS answer) and
 -- ${latest_valid_at} (the run's start plus one day, UTC), and checks the result
 -- against the dbt-built marts cell for cell.
 
@@ -401,7 +404,9 @@ select
     cast(counts.customers_at_end - counts.new_customers as double)
         / nullif(cast(counts.customers_at_start as double), 0) as customer_retention_rate,
     cast(counts.customers_at_start - counts.retained_customers as double)
-        / nullif(cast(counts.customers_at_start as double), 0) as customer_churn_rate
+        / nullif(cast(counts.customers_at_start as double), 0) as customer_churn_rate,
+    cast(counts.retained_customers as double)
+        / nullif(cast(counts.customers_at_start as double), 0) as retained_customer_rate
 from counts
 inner join bases using (basis)
 inner join periods using (period_grain, period_start);
@@ -495,6 +500,66 @@ select
     cast(median_days_between_purchases as double) as median_days_between_purchases
 from with_previous;
 
+-- customers named by usable product events and email sends, and usable NPS
+-- answers (the same rules as their base models; exact duplicates count once)
+create temp table engagement_customers as
+with events as (
+    select
+        nullif(trim(event_id), '') as event_id,
+        nullif(trim(user_id), '') as user_id,
+        nullif(trim(customer_id), '') as customer_id,
+        occurred_at,
+        nullif(trim(event_name), '') as event_name
+    from (select distinct * from ${events})
+),
+usable_events as (
+    select *, count(*) over (partition by event_id) as versions
+    from events
+),
+sends as (
+    select
+        nullif(trim(send_id), '') as send_id,
+        nullif(trim(customer_id), '') as customer_id,
+        sent_at
+    from (select distinct * from ${email_sends})
+),
+usable_sends as (
+    select *, count(*) over (partition by send_id) as versions
+    from sends
+    where send_id is not null
+)
+select customer_id from usable_events
+where
+    (event_id is null or versions = 1)
+    and user_id is not null and customer_id is not null and event_name is not null
+    and occurred_at >= timestamp '1900-01-01' and occurred_at <= timestamp '${latest_valid_at}'
+union
+select customer_id from usable_sends
+where
+    versions = 1 and customer_id is not null
+    and sent_at >= timestamp '1900-01-01' and sent_at <= timestamp '${latest_valid_at}';
+
+create temp table nps_answers as
+with responses as (
+    select
+        nullif(trim(response_id), '') as response_id,
+        nullif(trim(customer_id), '') as customer_id,
+        responded_at,
+        score
+    from (select distinct * from ${nps_responses})
+),
+keyed as (
+    select *, count(*) over (partition by response_id) as versions
+    from responses
+    where response_id is not null
+)
+select response_id, customer_id, responded_at, cast(score as integer) as score
+from keyed
+where
+    versions = 1
+    and responded_at >= timestamp '1900-01-01' and responded_at <= timestamp '${latest_valid_at}'
+    and score between 0 and 10 and score = floor(score);
+
 create or replace table dim_customers as
 with known_customers as (
     select customer_id from orders
@@ -502,6 +567,22 @@ with known_customers as (
     select customer_id from subscriptions
     union
     select customer_id from crm_customers
+    union
+    select customer_id from engagement_customers
+    union
+    select customer_id from nps_answers where customer_id is not null
+),
+latest_nps as (
+    -- the latest answer before the as-of instant; ties: the greatest response_id
+    select customer_id, score, responded_at
+    from (
+        select
+            *,
+            row_number() over (partition by customer_id order by responded_at desc, response_id desc) as rank
+        from nps_answers
+        where customer_id is not null and responded_at < (select as_of_at from reporting_window)
+    )
+    where rank = 1
 ),
 order_totals as (
     select
@@ -543,8 +624,16 @@ select
     order_totals.median_days_between_orders,
     subscription_totals.first_paying_subscription_at,
     cast(coalesce(subscription_totals.current_mrr, 0) as decimal(38, 6)) as current_mrr,
-    coalesce(subscription_totals.current_mrr, 0) > 0 as is_active_subscriber
+    coalesce(subscription_totals.current_mrr, 0) > 0 as is_active_subscriber,
+    latest_nps.score as latest_nps_score,
+    case
+        when latest_nps.score >= 9 then 'promoter'
+        when latest_nps.score >= 7 then 'passive'
+        when latest_nps.score >= 0 then 'detractor'
+    end as latest_nps_category,
+    latest_nps.responded_at as latest_nps_responded_at
 from known_customers
 left join crm_customers using (customer_id)
 left join order_totals using (customer_id)
-left join subscription_totals using (customer_id);
+left join subscription_totals using (customer_id)
+left join latest_nps using (customer_id);
