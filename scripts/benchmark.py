@@ -140,6 +140,19 @@ def prepare_data(args: argparse.Namespace, work: Path) -> dict[str, int]:
     return counts
 
 
+def raw_data(args: argparse.Namespace, work: Path, prepare) -> dict[str, int]:
+    """The raw rows per table: those of an earlier run's Parquet files with
+    --reuse-data (when its counts are there), else prepare(args, work)'s."""
+    work.mkdir(parents=True, exist_ok=True)
+    counts_file = work / "raw_rows.json"
+    if args.reuse_data and counts_file.exists():
+        log(f"data: reusing {work / 'parquet'}")
+        return json.loads(counts_file.read_text())
+    counts = prepare(args, work)
+    counts_file.write_text(json.dumps(counts))
+    return counts
+
+
 def parquet_files(work: Path, table: str, with_last_day: bool) -> list[str]:
     parquet = work / "parquet"
     if table not in DAY_COLUMN:
@@ -338,14 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = args.workdir.resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    counts_file = work / "raw_rows.json"
-    if args.reuse_data and counts_file.exists():
-        counts = json.loads(counts_file.read_text())
-        log(f"data: reusing {work / 'parquet'}")
-    else:
-        counts = prepare_data(args, work)
-        counts_file.write_text(json.dumps(counts))
+    counts = raw_data(args, work, prepare_data)
     load_at_start = load_average()
 
     steps = []

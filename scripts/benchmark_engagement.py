@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from benchmark import (DEFAULT_INTENSITY, DEFAULT_SCALE, COLUMN_TYPES, load_average, log, machine,  # noqa: E402
-                       measured, slowest_nodes)
+                       measured, raw_data, slowest_nodes)
 
 DEFAULT_EVENT_INTENSITY = 2.2
 RAW_SCHEMA = "bench_raw"
@@ -157,14 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = args.workdir.resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    counts_file = work / "raw_rows.json"
-    if args.reuse_data and counts_file.exists():
-        counts = json.loads(counts_file.read_text())
-        log(f"data: reusing {work / 'parquet'}")
-    else:
-        counts = prepare_data(args, work)
-        counts_file.write_text(json.dumps(counts))
+    counts = raw_data(args, work, prepare_data)
     load_at_start = load_average()
 
     env = {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
