@@ -344,6 +344,42 @@ def test_a_dropout_probability_shared_by_everyone_is_a_boundary_fit():
     assert r == pytest.approx(0.5, rel=0.2)
 
 
+def test_a_fit_is_the_same_to_the_last_bit_in_any_row_order_and_with_counts_as_weights():
+    """The likelihood is summed over distinct rows in the order of their values, each weighted by its
+    number of customers: shuffled rows, or the distinct rows with their counts as weights, fit the same."""
+    rng = np.random.default_rng(3)
+    frequency, recency = simulate_bg_nbd(rng, 2000, 52.0, 0.5, 6.0, lambda i: 0.2)
+    age = rng.choice([40.0, 52.0], 2000)
+    spend = np.round(rng.gamma(4.0, 6.0, 2000), 1)
+    repeat = frequency > 0
+    shuffle = rng.permutation(2000)
+    rows, counts = np.unique(np.stack([frequency, recency, age], axis=1), axis=0, return_counts=True)
+    bg_nbd = [parameters_model.fit_bg_nbd(frequency, recency, age),
+              parameters_model.fit_bg_nbd(frequency[shuffle], recency[shuffle], age[shuffle]),
+              parameters_model.fit_bg_nbd(*rows.T, weights=counts)]
+    pairs, pair_counts = np.unique(np.stack([frequency[repeat], spend[repeat]], axis=1), axis=0, return_counts=True)
+    gamma_gamma = [parameters_model.fit_gamma_gamma(frequency[repeat], spend[repeat]),
+                   parameters_model.fit_gamma_gamma(frequency[repeat][::-1], spend[repeat][::-1]),
+                   parameters_model.fit_gamma_gamma(*pairs.T, weights=pair_counts)]
+    for fits in (bg_nbd, gamma_gamma):
+        assert fits[0].converged, fits[0].message
+        for other in fits[1:]:
+            assert np.array_equal(other.values, fits[0].values)
+            assert other.log_likelihood == fits[0].log_likelihood and other.message == fits[0].message
+
+
+def test_logaddexp_agrees_with_numpy():
+    values = np.array([-np.inf, -800.0, -30.0, -1.0, -1e-9, 0.0, 2.5, 700.0, np.inf, np.nan])
+    x, y = (grid.ravel() for grid in np.meshgrid(values, values))
+    with np.errstate(all="ignore"):
+        expected = np.logaddexp(x, y)
+        ours = parameters_model._logaddexp(x.copy(), y)
+    assert np.array_equal(np.isnan(ours), np.isnan(expected))
+    finite = np.isfinite(expected)
+    assert np.array_equal(ours[~finite & ~np.isnan(expected)], expected[~finite & ~np.isnan(expected)])
+    assert np.allclose(ours[finite], expected[finite], rtol=1e-15, atol=1e-300)
+
+
 def test_the_likelihood_sentinel_is_never_a_converged_fit():
     """A zero spend makes the Gamma-Gamma likelihood zero everywhere (log -inf): the objective returns
     its 1e300 sentinel at the start and the optimiser stops there. That is a failure, not a fit."""

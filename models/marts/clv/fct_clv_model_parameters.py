@@ -4,16 +4,21 @@ maximum likelihood on int_clv_rfm_summary.
 BG/NBD: Fader, Hardie and Lee (2005), "Counting Your Customers the Easy Way".
 Gamma-Gamma: Fader, Hardie and Lee (2005), "RFM and CLV: Using Iso-Value Curves
 for Customer Base Analysis". Parameters are fitted on the log scale (so they
-stay positive) with L-BFGS-B from 1, within e^-30 .. e^30. The special
-functions are evaluated once per distinct value of a column (frequency,
-recency and age take a few hundred values however many customers there are),
-so a fit of a million customers takes seconds. Ratios of gamma functions at
-whole-number frequencies are summed as logs of their factors, which stay exact
-when parameters grow large, and the optimiser gets central-difference
-gradients. (With gammaln differences and scipy's forward differences the
-gradient was noise once a and b passed a few hundred, and on the demo data
-L-BFGS-B stopped with ABNORMAL_TERMINATION_IN_LNSRCH at a = 318, b = 3974,
-short of the maximum.)
+stay positive) with L-BFGS-B from 1, within e^-30 .. e^30. The log-likelihood
+is evaluated once per distinct data row ((frequency, recency, age), or
+(frequency, mean spend)) and weighted by the number of customers with that row;
+the sum runs over the distinct rows in ascending order of their values, so the
+same data gives the same fit to the last bit whatever the order of its rows.
+Within an evaluation, the special functions and every term of one column are
+computed once per distinct value of that column (frequency, recency and age
+take a few hundred values however many customers there are), and terms of the
+data alone once per fit, so a fit of a million customers takes seconds. Ratios
+of gamma functions at whole-number frequencies are summed as logs of their
+factors, which stay exact when parameters grow large, and the optimiser gets
+central-difference gradients. (With gammaln differences and scipy's forward
+differences the gradient was noise once a and b passed a few hundred, and on
+the demo data L-BFGS-B stopped with ABNORMAL_TERMINATION_IN_LNSRCH at a = 318,
+b = 3974, short of the maximum.)
 
 Which customers: Gamma-Gamma is fitted on the customers with a repeat purchase
 whose mean repeat spend is above zero; a mean of zero (a $0.00 repeat purchase)
@@ -77,10 +82,79 @@ class Distinct:
     """A column as its distinct values and, per row, the index of its value."""
 
     def __init__(self, column):
-        self.values, self.index = np.unique(np.asarray(column, dtype=float), return_inverse=True)
+        values, index = np.unique(np.asarray(column, dtype=float), return_inverse=True)
+        self._set(values, index.reshape(-1))
+
+    @classmethod
+    def of(cls, values, index):
+        """The column whose row i is values[index[i]], for sorted distinct values."""
+        column = object.__new__(cls)
+        column._set(np.asarray(values, dtype=float), np.asarray(index, dtype=np.int64))
+        return column
+
+    def _set(self, values, index):
+        self.values, self.index, self._constants = values, index, {}
+        # an index in ascending order (the first column of distinct_rows) is looked up by repeating
+        self._runs = (np.bincount(index, minlength=len(values)) if len(index) and np.all(index[1:] >= index[:-1])
+                      else None)
+
+    def lookup(self, per_value):
+        """Per row, the entry of per_value (an array over the distinct values) for its value."""
+        return np.repeat(per_value, self._runs) if self._runs is not None else np.take(per_value, self.index)
 
     def map(self, function):
-        return function(self.values)[self.index]
+        return self.lookup(function(self.values))
+
+    def constant(self, key, function):
+        """function(), computed on first use and kept (read-only): for terms of the data alone, which are
+        the same at every evaluation of a likelihood."""
+        if key not in self._constants:
+            value = function()
+            value.flags.writeable = False
+            self._constants[key] = value
+        return self._constants[key]
+
+    def rows(self):
+        return self.constant("rows", lambda: self.lookup(self.values))
+
+
+def distinct_rows(columns, weights=None):
+    """The distinct rows of the columns, as Distinct columns, and the weight of each: how many rows it
+    stands for, or with weights the sum of theirs (rows of weight zero are left out). The rows are in
+    ascending order of their values, so a sum over them has one fixed order for the same data,
+    whatever the order of its rows."""
+    columns = [c if isinstance(c, Distinct) else Distinct(c) for c in columns]
+    length = len(columns[0].index)
+    if any(len(c.index) != length for c in columns):
+        raise ValueError("the data columns have different lengths")
+    keep = slice(None)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float).reshape(-1)
+        if len(weights) != length:
+            raise ValueError(f"{len(weights)} weights for {length} rows")
+        if not np.all(np.isfinite(weights) & (weights >= 0)):
+            raise ValueError("weights must be finite and not negative")
+        keep = weights > 0
+    sizes = [max(1, len(c.values)) for c in columns]
+    if np.prod(np.array(sizes, dtype=float)) < 2.0 ** 62:  # one integer per row, in the order of the rows' values
+        key = np.zeros(length, dtype=np.int64)[keep]
+        for c, size in zip(columns, sizes):
+            key *= size
+            key += c.index[keep]
+        unique, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        indexes = []
+        for size in reversed(sizes):
+            unique, index = np.divmod(unique, size)
+            indexes.insert(0, index)
+    else:
+        unique, inverse, counts = np.unique(np.stack([c.index[keep] for c in columns], axis=1), axis=0,
+                                            return_inverse=True, return_counts=True)
+        indexes = [np.ascontiguousarray(unique[:, i]) for i in range(len(columns))]
+    if weights is None:
+        row_weights = counts.astype(float)
+    else:
+        row_weights = np.bincount(inverse.reshape(-1), weights=weights[keep], minlength=len(counts))
+    return [Distinct.of(c.values, index) for c, index in zip(columns, indexes)], row_weights
 
 
 def _whole(counts):
@@ -107,20 +181,39 @@ def log_beta_ratio(a, b, counts):
     return gammaln(a + b) + gammaln(b + counts) - gammaln(b) - gammaln(a + b + counts)
 
 
+def _logaddexp(x, y):
+    """np.logaddexp(x, y), computed as it does, the larger plus log1p(exp(smaller - larger)), but with
+    numpy's vectorised exp and log1p, several times faster than its calls of the C library's, one value
+    at a time (the two differ by a unit in the last place in a few results in a thousand). Overwrites x."""
+    equal = x == y
+    larger = np.maximum(x, y)
+    np.minimum(x, y, out=x)
+    x -= larger
+    np.exp(x, out=x)
+    np.log1p(x, out=x)
+    x += larger
+    if equal.any():  # as np.logaddexp: x + log 2, also for equal infinities
+        x[equal] = y[equal] + np.log(2.0)
+    return x
+
+
 def bg_nbd_log_likelihood(r, alpha, a, b, frequency, recency, age):
     """Per-customer log-likelihood of the BG/NBD model (FHL 2005, eq. 6), written
     as log rising factorials and log1p so it stays exact for large parameters.
     The data may be arrays or Distinct columns."""
     x_d, t_x_d, big_t_d = (c if isinstance(c, Distinct) else Distinct(c) for c in (frequency, recency, age))
-    x = x_d.values[x_d.index]
-    head = x_d.map(lambda v: log_rising_factorial(r, v) + log_beta_ratio(a, b, v))
+    x = x_d.rows()
     # r log(alpha) - (r + x) log(alpha + T) = -r log(1 + T / alpha) - x log(alpha + T)
-    a3 = -r * big_t_d.map(lambda v: np.log1p(v / alpha)) - x * big_t_d.map(lambda v: np.log(alpha + v))
+    a3 = big_t_d.map(lambda v: -r * np.log1p(v / alpha))
+    a3 -= big_t_d.map(lambda v: np.log(alpha + v)) * x
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_b_x = x_d.map(lambda v: np.log(np.where(v > 0, b + v - 1, 1.0)))
-        a4 = np.where(x > 0, np.log(a) - log_b_x - r * t_x_d.map(lambda v: np.log1p(v / alpha))
-                      - x * t_x_d.map(lambda v: np.log(alpha + v)), -np.inf)
-    return head + np.logaddexp(a3, a4)
+        a4 = x_d.map(lambda v: np.log(a) - np.log(np.where(v > 0, b + v - 1, 1.0)))
+        a4 -= t_x_d.map(lambda v: r * np.log1p(v / alpha))
+        a4 -= t_x_d.map(lambda v: np.log(alpha + v)) * x
+    a4[x_d.constant("no repeat", lambda: ~(x > 0))] = -np.inf
+    log_likelihood = _logaddexp(a3, a4)
+    log_likelihood += x_d.map(lambda v: log_rising_factorial(r, v) + log_beta_ratio(a, b, v))
+    return log_likelihood
 
 
 def gamma_gamma_log_likelihood(p, q, v, frequency, monetary_value):
@@ -128,10 +221,15 @@ def gamma_gamma_log_likelihood(p, q, v, frequency, monetary_value):
     with at least one repeat purchase (x > 0), up to a constant. The data may be
     arrays or Distinct columns. A mean spend of zero has likelihood zero (-inf)."""
     x_d, m_d = (c if isinstance(c, Distinct) else Distinct(c) for c in (frequency, monetary_value))
-    x, m = x_d.values[x_d.index], m_d.values[m_d.index]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (x_d.map(lambda u: gammaln(p * u + q) - gammaln(p * u) + p * u * np.log(u))
-                - gammaln(q) + q * np.log(v) + (p * x - 1) * m_d.map(np.log) - (p * x + q) * np.log(x * m + v))
+        log_likelihood = x_d.map(lambda u: gammaln(p * u + q) - gammaln(p * u) + p * u * np.log(u)
+                                 - gammaln(q) + q * np.log(v))
+        log_likelihood += x_d.map(lambda u: p * u - 1) * m_d.constant("log rows", lambda: m_d.map(np.log))
+        spent = x_d.constant(("times", m_d), lambda: x_d.rows() * m_d.rows()) + v
+        np.log(spent, out=spent)
+        spent *= x_d.map(lambda u: p * u + q)
+        log_likelihood -= spent
+    return log_likelihood
 
 
 class Fit:
@@ -145,15 +243,18 @@ class Fit:
         return iter((self.values, self.log_likelihood, self.converged))
 
 
-def fit(log_likelihood, names, *data, collapses=()):
-    """Maximum likelihood on the log scale, then the convergence checks of the module docstring."""
+def fit(log_likelihood, names, *data, collapses=(), weights=None):
+    """Maximum likelihood on the log scale, then the convergence checks of the module docstring.
+    The data (arrays or Distinct columns) has a row per customer, or with weights, row i stands for
+    weights[i] customers. The log-likelihood is evaluated once per distinct row (distinct_rows)."""
     count = len(names)
-    data = [c if isinstance(c, Distinct) else Distinct(c) for c in data]
-    customers = max(1, len(data[0].index))
+    data, row_weights = distinct_rows(data, weights)
+    customers = max(1.0, float(np.sum(row_weights)))  # the score tolerance is per customer, not per distinct row
 
     def total(log_params):
         with np.errstate(all="ignore"):
-            return float(np.sum(log_likelihood(*np.exp(log_params), *data)))
+            values = log_likelihood(*np.exp(log_params), *data) * row_weights
+            return float(np.sum(values))
 
     def objective(log_params):
         value = total(log_params)
@@ -227,14 +328,14 @@ def fit(log_likelihood, names, *data, collapses=()):
     return Fit(names, values, maximum, True, message)
 
 
-def fit_bg_nbd(frequency, recency, age):
-    return fit(bg_nbd_log_likelihood, PARAMETERS["bg_nbd"], Distinct(frequency), Distinct(recency), Distinct(age),
-               collapses=COLLAPSES["bg_nbd"])
+def fit_bg_nbd(frequency, recency, age, weights=None):
+    return fit(bg_nbd_log_likelihood, PARAMETERS["bg_nbd"], frequency, recency, age,
+               collapses=COLLAPSES["bg_nbd"], weights=weights)
 
 
-def fit_gamma_gamma(frequency, monetary_value):
-    return fit(gamma_gamma_log_likelihood, PARAMETERS["gamma_gamma"], Distinct(frequency),
-               Distinct(monetary_value), collapses=COLLAPSES["gamma_gamma"])
+def fit_gamma_gamma(frequency, monetary_value, weights=None):
+    return fit(gamma_gamma_log_likelihood, PARAMETERS["gamma_gamma"], frequency, monetary_value,
+               collapses=COLLAPSES["gamma_gamma"], weights=weights)
 
 
 def failure_mode(value):
@@ -250,7 +351,7 @@ def failure_mode(value):
 def model(dbt, session):
     dbt.config(materialized="table")
     on_failure = failure_mode(dbt.config.get("clv_on_fit_failure"))
-    # in a fixed order, so the same data always gives the same fit to the last bit
+    # in a fixed order (the fits do not depend on it: they sum over distinct rows in the order of their values)
     summary = dbt.ref("int_clv_rfm_summary").df().sort_values("customer_id", kind="mergesort")
     time_unit = dbt.config.get("clv_time_unit")
     rows, failures = [], []
