@@ -11,6 +11,11 @@
 {{ config(materialized='table') }}
 
 {%- set window_days = retention.orders_activity_window_days() %}
+{#- with W = one period, the customers at a period's end are the ones who
+    ordered in it -#}
+{%- set end_set = 'orders_in_periods' if window_days is none else 'customers_at_end' %}
+{%- set key_sets = ['orders_in_periods', 'customers_at_start']
+    + ([] if window_days is none else ['customers_at_end']) %}
 
 with
 
@@ -46,7 +51,9 @@ orders_in_periods_of_grains as (
             as period_start,
         counted_orders.customer_id,
         count(*) as orders,
-        sum(counted_orders.revenue) as revenue
+        sum(counted_orders.revenue) as revenue,
+        -- new in the period of their first counted order
+        min(counted_orders.order_number) = 1 as is_new_customer
     from counted_orders
     cross join grains
     group by 1, 2, 3
@@ -56,36 +63,6 @@ orders_in_periods_of_grains as (
 orders_in_periods as (
 
     {{ retention.rows_in_periods('orders_in_periods_of_grains', 'all_periods') }}
-
-),
-
-first_orders as (
-
-    -- from full history, never from the rebuilt slice; the first order in
-    -- elapsed time, whose local period is the period of the earliest local time
-    select
-        customer_id,
-        ordered_at_local as first_order_at
-    from counted_orders
-    where order_number = 1
-
-),
-
-new_customers_of_grains as (
-
-    select
-        grains.period_grain,
-        {{ retention.period_start_for_grain('grains.period_grain', 'first_orders.first_order_at') }}
-            as period_start,
-        first_orders.customer_id
-    from first_orders
-    cross join grains
-
-),
-
-new_customers as (
-
-    {{ retention.rows_in_periods('new_customers_of_grains', 'all_periods') }}
 
 ),
 
@@ -128,73 +105,33 @@ customers_at_start as (
 
 ),
 
-facts as (
-
-    select
-        period_grain,
-        period_start,
-        customer_id,
-        0 as is_at_start,
-        1 as is_at_end,
-        0 as is_new,
-        0 as orders,
-        cast(0 as {{ retention.type_money() }}) as revenue
-    from customers_at_end
-
-    union all
-
-    select
-        period_grain,
-        period_start,
-        customer_id,
-        1 as is_at_start,
-        0 as is_at_end,
-        0 as is_new,
-        0 as orders,
-        cast(0 as {{ retention.type_money() }}) as revenue
-    from customers_at_start
-
-    union all
-
-    select
-        period_grain,
-        period_start,
-        customer_id,
-        0 as is_at_start,
-        0 as is_at_end,
-        1 as is_new,
-        0 as orders,
-        cast(0 as {{ retention.type_money() }}) as revenue
-    from new_customers
-
-    union all
-
-    select
-        period_grain,
-        period_start,
-        customer_id,
-        0 as is_at_start,
-        0 as is_at_end,
-        0 as is_new,
-        orders,
-        revenue
-    from orders_in_periods
-
-),
-
 final as (
 
+    -- one row per key from the row sets it appears in, joined rather than
+    -- unioned and grouped: at ten million orders the join took half the time
     select
-        period_grain,
-        period_start,
-        customer_id,
-        max(is_at_start) = 1 as is_customer_at_start,
-        max(is_at_end) = 1 as is_customer_at_end,
-        max(is_new) = 1 as is_new_customer,
-        sum(orders) as orders,
-        cast(sum(revenue) as {{ retention.type_money() }}) as revenue
-    from facts
-    group by 1, 2, 3
+        {%- for column in ['period_grain', 'period_start', 'customer_id'] %}
+        coalesce({{ key_sets | join('.' ~ column ~ ', ') }}.{{ column }}) as {{ column }},
+        {%- endfor %}
+        customers_at_start.customer_id is not null as is_customer_at_start,
+        {{ end_set }}.customer_id is not null as is_customer_at_end,
+        coalesce(orders_in_periods.is_new_customer, false) as is_new_customer,
+        coalesce(orders_in_periods.orders, 0) as orders,
+        cast(coalesce(orders_in_periods.revenue, 0) as {{ retention.type_money() }}) as revenue
+    from orders_in_periods
+    full outer join customers_at_start
+        on
+            orders_in_periods.period_grain = customers_at_start.period_grain
+            and orders_in_periods.period_start = customers_at_start.period_start
+            and orders_in_periods.customer_id = customers_at_start.customer_id
+    {%- if window_days is not none %}
+    full outer join customers_at_end
+        on
+            coalesce(orders_in_periods.period_grain, customers_at_start.period_grain) = customers_at_end.period_grain
+            and coalesce(orders_in_periods.period_start, customers_at_start.period_start)
+            = customers_at_end.period_start
+            and coalesce(orders_in_periods.customer_id, customers_at_start.customer_id) = customers_at_end.customer_id
+    {%- endif %}
 
 )
 

@@ -19,7 +19,7 @@ converted as (
         quantity,
         currency,
         exchange_rate,
-        cast(original_amount * exchange_rate as {{ retention.type_money() }}) as amount
+        {{ retention.in_reporting_currency('original_amount', 'exchange_rate') }} as amount
     from checked
 
 ),

@@ -18,17 +18,16 @@ final as (
         status = 'completed' as is_counted,
         currency,
         exchange_rate,
-        cast(original_amount * exchange_rate as {{ retention.type_money() }}) as amount,
-        cast(
-            coalesce(original_refunded_amount, 0) * exchange_rate as {{ retention.type_money() }}
-        ) as refunded_amount,
-        cast(
-            case
-                when status = 'completed'
-                    then (original_amount - coalesce(original_refunded_amount, 0)) * exchange_rate
-                else 0
-            end as {{ retention.type_money() }}
-        ) as revenue
+        {{ retention.in_reporting_currency('original_amount', 'exchange_rate') }} as amount,
+        {{ retention.in_reporting_currency('coalesce(original_refunded_amount, 0)', 'exchange_rate') }}
+            as refunded_amount,
+        case
+            when status = 'completed'
+                then {{ retention.in_reporting_currency(
+                    'original_amount - coalesce(original_refunded_amount, 0)', 'exchange_rate'
+                ) }}
+            else cast(0 as {{ retention.type_money() }})
+        end as revenue
     from checked
 
 )
