@@ -4,7 +4,7 @@ Two replays. The first:
 
 The demo history is replayed as a shop's raw tables would fill: a first load of
 everything known before a cut-off, then increments every two days that add new
-orders and price periods, reveal subscription ends, and bring late rows (held
+orders, price periods and product events, reveal subscription ends, and bring late rows (held
 back from the increment they belong to), an exact duplicate, a pending order
 that completes, an order whose time is corrected by weeks, and conflicting order_ids (one against an order
 two years old). After each increment the project runs incrementally; at the
@@ -14,7 +14,8 @@ raw tables.
 The second corrects rows in place at any age, as real feeds do: a refund set
 on a months-old order, an old pending order completing, a cancelled order
 reinstated, a subscription end moved back a year, an order and a price period
-deleted at the source. Between corrections the project runs as orchestrators
+deleted at the source, and product events renamed, moved to another user,
+duplicated, deleted, arriving late and conflicting. Between corrections the project runs as orchestrators
 run it: a partial selection and then everything, `+fct_order_metrics` alone,
 every model alone in DAG order, and a run killed halfway and resumed. After
 each stage every table must equal a full build of the same raw tables."""
@@ -83,6 +84,33 @@ def known_subscriptions(subscriptions: list[list[Any]], cut: datetime) -> list[l
     return known
 
 
+def known_events(cut: datetime, first_cut: datetime, step: int) -> list[list[Any]]:
+    """Product events that occurred before the cut (and the unreadable ones), minus a few late ones that
+    arrive an increment later; from the second increment an old event_id comes back on a different row
+    (a conflict), from the fourth an old event's name is corrected in place."""
+    events = read_seed("events")
+    timed = sorted((row for row in events if readable(row[3]) is not None), key=lambda row: row[3])
+    late = {row[0] for row in timed if cut - timedelta(days=1) <= readable(row[3]) < cut and row[0]}
+    held_back = set(sorted(late)[:3]) if cut < LAST_CUT else set()
+    known = [list(row) for row in events
+             if (readable(row[3]) is None or readable(row[3]) < cut) and row[0] not in held_back]
+    if step >= 2:  # an event_id of a year-old event on a new, different row
+        old = next(row for row in timed if row[0] and row[3] < "2024-01-01")
+        known.append([old[0], old[1], old[2], str(first_cut + 2 * STEP - timedelta(hours=5)), "login"])
+    if step >= 4:  # an old event's name corrected in place
+        corrected = next(row for row in known if row[0] and row[3] and row[3] < "2024-06-01" and row[4] == "login")
+        corrected[4] = "purchase"
+    return known
+
+
+def readable(value: str | None) -> datetime | None:
+    """A raw timestamp as the feed wrote it, or None when it is missing or not a timestamp."""
+    try:
+        return datetime.fromisoformat(value.strip()) if value else None
+    except ValueError:
+        return None
+
+
 def raw_state(first_cut: datetime, cut: datetime, step: int) -> dict[str, list[list[Any]]]:
     """The raw tables as they stand at the cut, `step` increments after the first load at first_cut."""
     orders = read_seed("orders")
@@ -107,6 +135,7 @@ def raw_state(first_cut: datetime, cut: datetime, step: int) -> dict[str, list[l
         state.append(version)
     return {
         "orders": state,
+        "events": known_events(cut, first_cut, step),
         "subscriptions": known_subscriptions(read_seed("subscriptions"), cut),
         "customers": read_seed("customers"),
         "acquisition_costs": read_seed("acquisition_costs"),
@@ -190,6 +219,7 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path: Path, first_cut: dateti
     incremental_tables, full_tables = built_tables(incremental), built_tables(full)
     assert "int_customer_periods_from_orders" in full_tables
     assert len(full_tables["base_shop__orders"]) > 1000
+    assert len(full_tables["base_product__events"]) > 1000
     assert differences(incremental_tables, full_tables) == []
 
 
@@ -223,7 +253,7 @@ class Feed:
 
     def __init__(self) -> None:
         state = raw_state(CORRECTIONS_CUT, CORRECTIONS_CUT, 0)
-        self.orders, self.subscriptions = state["orders"], state["subscriptions"]
+        self.orders, self.subscriptions, self.events = state["orders"], state["subscriptions"], state["events"]
         self.others = {"customers": state["customers"], "acquisition_costs": state["acquisition_costs"]}
         # months-old orders that a later correction completes or reinstates
         self.pending = find(self.orders, completed_in("2024-04"))
@@ -232,7 +262,7 @@ class Feed:
         self.cancelled[3] = "cancelled"
 
     def state(self) -> dict[str, list[list[Any]]]:
-        return {"orders": self.orders, "subscriptions": self.subscriptions, **self.others}
+        return {"orders": self.orders, "subscriptions": self.subscriptions, "events": self.events, **self.others}
 
     def stage_1(self) -> None:
         refunded = find(self.orders, completed_in("2024-08"))
@@ -242,6 +272,10 @@ class Feed:
         self.orders.remove(deleted)  # deleted at the source
         self.orders.append(["late-1", "c000001", "2024-11-20 10:00:00", "completed", "40.00", "USD", None])
         self.orders.append(["late-2", "c000002", "2025-01-20 10:00:00", "completed", "60.00", "USD", None])
+        renamed = find(self.events, lambda row: row[3] and row[3].startswith("2024-03") and row[4] == "login")
+        renamed[4] = "export"  # an event's name corrected months later
+        self.events.remove(find(self.events, lambda row: row[3] and row[3].startswith("2024-05")))  # deleted
+        self.events.append(["e-late", "u000001", "c000001", "2024-12-20 08:00:00", "login"])  # a late event
 
     def stage_2(self) -> None:
         self.cancelled[3] = "completed"  # a cancelled order reinstated
@@ -257,11 +291,18 @@ class Feed:
         partial[6] = str((Decimal(partial[4]) / 2).quantize(Decimal("0.01")))  # a partial refund, 19 months on
         self.subscriptions.append(
             ["s-new", "c000003", "pro_monthly", "2024-12-10 09:00:00", None, "month", "49.00", None, "USD"])
+        moved = find(self.events, lambda row: row[3] and row[3].startswith("2024-07") and row[0])
+        moved[1] = "u-moved"  # an old event's user corrected
+        self.events.append(list(find(self.events, lambda row: row[3] and row[3].startswith("2024-09"))))  # duplicate
 
     def stage_4(self) -> None:
         self.orders.remove(find(self.orders, completed_in("2023-03")))
         refunded = find(self.orders, completed_in("2024-10"))
         refunded[3] = "refunded"
+        self.events.remove(find(self.events, lambda row: row[3] and row[3].startswith("2023-1")))  # deleted
+        conflict = list(find(self.events, lambda row: row[3] and row[3].startswith("2024-02") and row[0]))
+        conflict[4] = "conflicting-name"  # a second, different row with an old event_id
+        self.events.append(conflict)
 
 
 def model_names_in_dag_order(warehouse: Warehouse) -> list[str]:

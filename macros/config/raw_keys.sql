@@ -22,3 +22,11 @@
         'row:' || {{ retention.row_as_text(retention.raw_column_names('subscriptions')) }}
     )
 {%- endmacro %}
+
+
+{% macro event_key_of_raw_row() -%}
+    coalesce(
+        {{ retention.trimmed_text('event_id') }},
+        'row:' || {{ retention.row_as_text(retention.raw_column_names('events')) }}
+    )
+{%- endmacro %}
