@@ -23,6 +23,13 @@ Steps, each in its own process so wall time and peak memory (max RSS) are its ow
          goes on the full build's warehouse: `dbt build --selector scheduled`
          when selectors.yml defines that selector, plain `dbt build` otherwise
 
+  fixed  the same three dbt steps (marts, full, day) on a tiny data set made by
+         the same generator (--fixed-scale, default 1: 400 customers, about
+         4,000 orders): what each step costs with next to no data, i.e. dbt's
+         start, parsing and per-node work, the unit tests and every query's
+         own overhead. A step's wall time minus its fixed cost is what its data
+         costs; a goal's budget minus the fixed cost is what is left for the data.
+
 For every dbt step the slowest nodes come from its target/run_results.json.
 The last stdout line is `ratio: X` with X = full / floor. With --record
 (default at the default scale) the figures, the machine's cores, memory and
@@ -55,6 +62,9 @@ RAW_SCHEMA = "bench_raw"
 MARTS = benchmark_floor.MARTS
 GOALS = {"marts": 2.0, "full": 3.0}
 MEMORY_GOAL_MB = 4096
+# the day run's goal: at most this share of the full build's wall time
+DAY_GOAL = 0.10
+DEFAULT_FIXED_SCALE = 1.0
 SLOWEST_NODES = 8
 
 COLUMN_TYPES = {
@@ -271,6 +281,7 @@ def step_what(step: dict) -> str:
 
 
 def record(results: dict) -> None:
+    fixed = results["fixed"]
     out = ROOT / "benchmarks"
     out.mkdir(exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -309,7 +320,35 @@ def record(results: dict) -> None:
         + f"; peak memory under {MEMORY_GOAL_MB} MB: {results['peak_memory_mb']} MB, "
         + ("met" if results["peak_memory_mb"] < MEMORY_GOAL_MB else "missed") + ".",
         "",
-        f"Day over full build: {results['day_over_full']}.",
+        f"Day over full build: {results['day_over_full']} (goal {DAY_GOAL}).",
+        "",
+        "## What each step costs with next to no data",
+        "",
+        f"The same dbt steps on a data set made by the same generator at scale {fixed['scale']:g} "
+        f"({', '.join(f'{count:,} {table}' for table, count in fixed['raw_rows'].items())}): dbt's start and "
+        "parsing, the work of every node (compiling, the materialisation's statements, events), the unit "
+        "tests and each query's own overhead, whatever the data. A goal's budget minus this fixed cost is "
+        "what the goal leaves for the data.",
+        "",
+        "| step | nodes | fixed cost (s) | data cost (s) | goal's budget (s) | left for the data (s) "
+        "| fixed cost / budget |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    budget_text = {
+        "marts": f"{GOALS['marts']}x floor",
+        "full": f"{GOALS['full']}x floor",
+        "day": f"{DAY_GOAL} of full",
+    }
+    for name, cost in fixed["steps"].items():
+        lines.append(
+            f"| {name} | {cost['fixed_nodes']} | {cost['fixed_seconds']} | {cost['data_seconds']} | "
+            f"{cost['budget_seconds']} ({budget_text[name]}) | {cost['data_budget_seconds']} | "
+            f"{cost['fixed_share_of_budget']} |")
+    lines += [
+        "",
+        f"With the full build at its goal, the day's budget would be "
+        f"{fixed['steps']['day']['budget_at_full_goal_seconds']} s, against a fixed cost of "
+        f"{fixed['steps']['day']['fixed_seconds']} s for the daily run.",
         "",
         "## Where the seconds go",
         "",
@@ -336,6 +375,71 @@ def record(results: dict) -> None:
     log(f"recorded {out / 'results.md'}")
 
 
+DBT_VARS = json.dumps({"raw_schema": RAW_SCHEMA, "load_demo_data": False})
+
+
+def dbt_step(name: str, work: Path, env: dict[str, str], database: Path, target: Path,
+             arguments: list[str]) -> dict:
+    """One dbt command on `database` as a measured child process, with the
+    slowest nodes of its run_results.json (kept as run_results_<name>.json)."""
+    command = [str(Path(sys.executable).with_name("dbt")), *arguments, "--project-dir", str(ROOT),
+               "--target-path", str(target), "--log-path", str(work / "logs"), "--vars", DBT_VARS]
+    step = measured(name, command, {**env, "RETENTION_DUCKDB_PATH": str(database)},
+                    shown="dbt " + " ".join(arguments))
+    step["dbt_command"] = "dbt " + " ".join(arguments)
+    step["profile"] = slowest_nodes(target, step["wall_seconds"])
+    shutil.copy(target / "run_results.json", work / f"run_results_{name.replace(' ', '_')}.json")
+    return step
+
+
+def dbt_steps(work: Path, env: dict[str, str], prefix: str = "") -> tuple[Path, Path, list[dict]]:
+    """The marts run and the full build, each on a fresh warehouse over the
+    sources without the last day; returns both warehouses and the two steps."""
+    for target in ("target-marts", "target-full"):
+        shutil.rmtree(work / target, ignore_errors=True)
+    marts_db = fresh_warehouse(work, "marts")
+    marts = dbt_step(prefix + "marts", work, env, marts_db, work / "target-marts",
+                     ["run", "--select", *(f"+{mart}" for mart in MARTS)])
+    full_db = fresh_warehouse(work, "warehouse")
+    full = dbt_step(prefix + "full", work, env, full_db, work / "target-full", ["build"])
+    return marts_db, full_db, [marts, full]
+
+
+def day_step(work: Path, env: dict[str, str], full_db: Path, prefix: str = "") -> dict:
+    """The last day appended to the sources, then the daily run on the full build's warehouse."""
+    point_sources(full_db, work, with_last_day=True)
+    selector = scheduled_selector()
+    return dbt_step(prefix + "day", work, env, full_db, work / "target-full",
+                    ["build", "--selector", selector] if selector else ["build"])
+
+
+def fixed_costs(by_step: dict[str, dict], fixed: dict[str, dict], scale: float, counts: dict[str, int]) -> dict:
+    """Each dbt step's fixed cost (its wall time on the tiny data set), what
+    the data costs on top of it, and the goal's budget with what it leaves
+    for the data once the fixed cost is paid."""
+    floor = by_step["floor"]["wall_seconds"]
+    budgets = {
+        "marts": GOALS["marts"] * floor,
+        "full": GOALS["full"] * floor,
+        "day": DAY_GOAL * by_step["full"]["wall_seconds"],
+    }
+    steps = {}
+    for name, budget in budgets.items():
+        fixed_seconds = fixed[name]["wall_seconds"]
+        steps[name] = {
+            "fixed_seconds": fixed_seconds,
+            "fixed_nodes": fixed[name]["profile"]["nodes"],
+            "fixed_peak_memory_mb": fixed[name]["peak_memory_mb"],
+            "data_seconds": round(by_step[name]["wall_seconds"] - fixed_seconds, 2),
+            "budget_seconds": round(budget, 2),
+            "data_budget_seconds": round(budget - fixed_seconds, 2),
+            "fixed_share_of_budget": round(fixed_seconds / budget, 2),
+        }
+    # with the full build at its goal, the day's budget is a tenth of that
+    steps["day"]["budget_at_full_goal_seconds"] = round(DAY_GOAL * budgets["full"], 2)
+    return {"scale": scale, "raw_rows": counts, "steps": steps}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=DEFAULT_SCALE,
@@ -348,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", choices=["yes", "no", "auto"], default="auto",
                         help="write benchmarks/results.* (auto: only at the default scale and intensity)")
     parser.add_argument("--reuse-data", action="store_true", help="keep the Parquet files of an earlier run")
+    parser.add_argument("--fixed-scale", type=float, default=DEFAULT_FIXED_SCALE,
+                        help="generator scale of the tiny data set that measures each dbt step's fixed cost "
+                             f"(default {DEFAULT_FIXED_SCALE:g}: 400 customers)")
     args = parser.parse_args(argv)
 
     work = args.workdir.resolve()
@@ -368,25 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     # dbt: the same settings as a user's, without the email key (the floor publishes no email_hash)
     env = {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("RETENTION_EMAIL_HASH_KEY", None)
-    dbt_vars = json.dumps({"raw_schema": RAW_SCHEMA, "load_demo_data": False})
 
-    def dbt_step(name: str, database: Path, target: Path, arguments: list[str]) -> dict:
-        command = [str(Path(sys.executable).with_name("dbt")), *arguments, "--project-dir", str(ROOT),
-                   "--target-path", str(target), "--log-path", str(work / "logs"), "--vars", dbt_vars]
-        step = measured(name, command, {**env, "RETENTION_DUCKDB_PATH": str(database)},
-                        shown="dbt " + " ".join(arguments))
-        step["dbt_command"] = "dbt " + " ".join(arguments)
-        step["profile"] = slowest_nodes(target, step["wall_seconds"])
-        shutil.copy(target / "run_results.json", work / f"run_results_{name}.json")
-        return step
-
-    for target in ("target-marts", "target-full"):
-        shutil.rmtree(work / target, ignore_errors=True)
-    marts_db = fresh_warehouse(work, "marts")
-    steps.append(dbt_step("marts", marts_db, work / "target-marts",
-                          ["run", "--select", *(f"+{mart}" for mart in MARTS)]))
-    full_db = fresh_warehouse(work, "warehouse")
-    steps.append(dbt_step("full", full_db, work / "target-full", ["build"]))
+    marts_db, full_db, dbt_results = dbt_steps(work, env)
+    steps += dbt_results
 
     log("check: the floor's marts against the full build's and the marts run's")
     cells, differing, lines = benchmark_floor.check_files(floor_db, full_db)
@@ -399,11 +490,16 @@ def main(argv: list[str] | None = None) -> int:
         print("the floor and the marts differ: no figures recorded", file=sys.stderr)
         return 1
 
-    point_sources(full_db, work, with_last_day=True)
-    selector = scheduled_selector()
-    steps.append(dbt_step("day", full_db, work / "target-full",
-                          ["build", "--selector", selector] if selector else ["build"]))
+    steps.append(day_step(work, env, full_db))
     load_at_end = load_average()
+
+    # the same dbt steps with next to no data: what they cost whatever the data
+    fixed_work = work / "fixed"
+    fixed_args = argparse.Namespace(**{**vars(args), "scale": args.fixed_scale, "reuse_data": args.reuse_data})
+    fixed_counts = raw_data(fixed_args, fixed_work, prepare_data)
+    _, fixed_full_db, fixed_results = dbt_steps(fixed_work, env, prefix="fixed ")
+    fixed_results.append(day_step(fixed_work, env, fixed_full_db, prefix="fixed "))
+    fixed = {step["step"].removeprefix("fixed "): step for step in fixed_results}
 
     by_step = {step["step"]: step for step in steps}
     floor_seconds = by_step["floor"]["wall_seconds"]
@@ -429,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_memory_mb": max(step["peak_memory_mb"] for step in steps),
         "day_over_full": round(by_step["day"]["wall_seconds"] / by_step["full"]["wall_seconds"], 3),
         "ratio": by_step["full"]["ratio_to_floor"],
+        "fixed": fixed_costs(by_step, fixed, args.fixed_scale, fixed_counts),
     }
     default_size = args.scale == DEFAULT_SCALE and args.order_intensity == DEFAULT_INTENSITY
     if args.record == "yes" or (args.record == "auto" and default_size):
@@ -441,7 +538,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, goal in GOALS.items():
         verdict = "met" if results["ratios"][name] <= goal else "missed"
         print(f"goal {name} within {goal}x of the floor: {results['ratios'][name]}x, {verdict}")
-    print(f"day / full: {results['day_over_full']}")
+    print(f"day / full: {results['day_over_full']} (goal {DAY_GOAL})")
+    for name, cost in results["fixed"]["steps"].items():
+        print(f"fixed {name}: {cost['fixed_seconds']} s with {results['fixed']['raw_rows']['orders']:,} orders; "
+              f"data {cost['data_seconds']} s; budget {cost['budget_seconds']} s, "
+              f"{cost['data_budget_seconds']} s of it left for the data")
     print(f"ratio: {results['ratio']}")
     return 0
 
