@@ -4,7 +4,8 @@
 # on throwaway DuckDB files and checks the marts from several angles (and opens
 # the HTML report in Debian's chromium, installed here if missing); then the
 # same demo built on DuckDB, PostgreSQL and Spark with every mart cell compared.
-# Arguments go to pytest.
+# Arguments go to pytest; RETENTION_TEST_WORKERS sets how many test processes
+# run at once (default 2).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$RETENTION_ROOT"
@@ -14,7 +15,12 @@ RETENTION_TARGET=lint sqlfluff lint models data_tests
 echo "==> chromium for the report's browser test"
 RETENTION_CHROMIUM="$(bash scripts/chromium.sh)"
 export RETENTION_CHROMIUM
-echo "==> pytest"
-python -m pytest tests "$@"
+# Each test builds on its own throwaway warehouse and target folder, so the tests
+# run on two processes at once (dbt's per-node work is single-threaded Python, so
+# two use both cores of a CI machine); tests/conftest.py keeps each file's tests
+# on one process, but for the longest file's, and starts the longest first.
+# RETENTION_TEST_WORKERS=0 runs them one after another in this process.
+echo "==> pytest (${RETENTION_TEST_WORKERS:-2} workers)"
+python -m pytest -n "${RETENTION_TEST_WORKERS:-2}" --dist loadgroup --durations 15 tests "$@"
 echo "==> engines: DuckDB, PostgreSQL and Spark build the demo; every mart cell compared"
 python scripts/compare_engines.py

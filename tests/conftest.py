@@ -1,8 +1,32 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.dbt_harness import Warehouse
+
+# scripts/test.sh runs the tests on two processes (pytest-xdist, --dist loadgroup).
+# A file's tests stay on one process, so its module and session fixtures are
+# built once there; these files' tests go one by one instead (they share no
+# fixture), and the files here start first, longest first, so that no process
+# is left with a long file at the end while the other is idle.
+TESTS_APART = {"test_incremental.py"}
+LONGEST_FIRST = ["test_incremental.py", "test_reference.py", "test_orchestrators.py", "test_text_feed.py"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        file = Path(str(item.fspath)).name
+        group = item.nodeid if file in TESTS_APART else file
+        item.add_marker(pytest.mark.xdist_group(group))
+
+    def rank(item) -> int:
+        file = Path(str(item.fspath)).name
+        return LONGEST_FIRST.index(file) if file in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture
