@@ -519,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the same dbt steps with next to no data: what they cost whatever the data
     fixed_work = work / "fixed"
-    fixed_args = argparse.Namespace(**{**vars(args), "scale": args.fixed_scale, "reuse_data": args.reuse_data})
+    fixed_args = argparse.Namespace(**{**vars(args), "scale": args.fixed_scale})
     fixed_counts = raw_data(fixed_args, fixed_work, prepare_data)
     _, fixed_full_db, fixed_results = dbt_steps(fixed_work, env, prefix="fixed ")
     fixed_results.append(day_step(fixed_work, env, fixed_full_db, prefix="fixed "))

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.dbt_harness import Warehouse
@@ -18,12 +16,12 @@ LONGEST_FIRST = ["test_incremental.py", "test_reference.py", "test_orchestrators
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        file = Path(str(item.fspath)).name
+        file = item.path.name
         group = item.nodeid if file in TESTS_APART else file
         item.add_marker(pytest.mark.xdist_group(group))
 
     def rank(item) -> int:
-        file = Path(str(item.fspath)).name
+        file = item.path.name
         return LONGEST_FIRST.index(file) if file in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)
