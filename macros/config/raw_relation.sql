@@ -29,6 +29,22 @@
 {% endmacro %}
 
 
+{% macro raw_columns_when_absent(table_name) %}
+    {#- {column: 'null' or 'reporting_currency'}: the declared columns a raw
+        table may lack, from `meta: when_absent` in its source YAML. -#}
+    {%- set optional = {} -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values()
+            if node.package_name == 'retention' and node.name == table_name -%}
+            {%- for column in node.columns.values() if column.meta.get('when_absent') -%}
+                {%- do optional.update({column.name: column.meta['when_absent']}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(optional) }}
+{% endmacro %}
+
+
 {% macro raw_column_names(table_name) %}
     {%- set names = [] -%}
     {%- for name, _ in retention.raw_columns(table_name) -%}
@@ -52,10 +68,14 @@
 
 
 {% macro find_raw_relation(source_name, table_name) %}
-    {#- The raw table as the warehouse stores it, or none when it does not exist.
+    {#- The raw table as the warehouse stores it, or none when it does not exist. -#}
+    {{ return(retention.find_stored_relation(source(source_name, table_name))) }}
+{% endmacro %}
+
+{% macro find_stored_relation(relation) %}
+    {#- `relation` as the warehouse stores it, or none when it does not exist.
         A name stored in another case (ORDERS) is matched case-insensitively and
         read quoted, as stored. -#}
-    {%- set relation = source(source_name, table_name) -%}
     {%- set stored_identifier = retention.stored_identifier(relation) -%}
     {%- if stored_identifier is none or stored_identifier == relation.identifier -%}
         {{ return(adapter.get_relation(
@@ -71,18 +91,27 @@
 {% macro default__stored_identifier(relation) %}
     {#- The table name as information_schema holds it (the exact name first),
         matched without regard to case; none when there is no such table. -#}
+    {%- set database = relation.database if modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', relation.database)
+        else adapter.quote(relation.database) -%}
     {{ return(retention.stored_identifier_from(
-        relation.database ~ '.information_schema.tables', relation, "table_catalog is not null")) }}
+        database ~ '.information_schema.tables', relation, "table_catalog is not null")) }}
 {% endmacro %}
 
 {% macro duckdb__stored_identifier(relation) %}
     {{ return(retention.stored_identifier_from(
-        'information_schema.tables', relation, "table_catalog = '" ~ relation.database ~ "'")) }}
+        'information_schema.tables', relation, 'table_catalog = ' ~ retention.string_literal(relation.database))) }}
 {% endmacro %}
 
 {% macro postgres__stored_identifier(relation) %}
     {#- information_schema is per database on PostgreSQL. -#}
     {{ return(retention.stored_identifier_from('information_schema.tables', relation, "true")) }}
+{% endmacro %}
+
+{% macro string_literal(text) %}
+    {#- Text as a SQL string literal, an apostrophe in it doubled: whatever a
+        var holds is only ever a value (the literals here are read by DuckDB and
+        PostgreSQL, where a backslash is an ordinary character). -#}
+    {{ return("'" ~ (text | string).replace("'", "''") ~ "'") }}
 {% endmacro %}
 
 {% macro stored_identifier_from(tables, relation, catalog_condition) %}
@@ -91,9 +120,9 @@
         from {{ tables }}
         where
             {{ catalog_condition }}
-            and lower(table_schema) = lower('{{ relation.schema }}')
-            and lower(table_name) = lower('{{ relation.identifier }}')
-        order by case when table_name = '{{ relation.identifier }}' then 0 else 1 end, table_name
+            and lower(table_schema) = lower({{ retention.string_literal(relation.schema) }})
+            and lower(table_name) = lower({{ retention.string_literal(relation.identifier) }})
+        order by case when table_name = {{ retention.string_literal(relation.identifier) }} then 0 else 1 end, table_name
     {%- endset -%}
     {%- set found = run_query(query) -%}
     {%- if found.rows | length == 0 -%}
@@ -122,27 +151,10 @@
     {%- endif -%}
     {%- set found = retention.find_raw_relation(source_name, table_name) -%}
     {%- if found is not none -%}
-        {%- set stored = {} -%}
-        {%- for column in adapter.get_columns_in_relation(found) -%}
-            {%- do stored.update({column.name | lower: column.data_type}) -%}
-        {%- endfor -%}
-        {%- set types = {} -%}
-        {%- for name, _ in declared -%}
-            {%- if name not in stored -%}
-                {{ exceptions.raise_compiler_error(
-                    "The raw table " ~ found ~ " has no column '" ~ name ~ "'. Its columns must include "
-                    ~ retention.raw_column_names(table_name) | join(', ') ~ " (see docs/metrics.md); add it, "
-                    ~ "as nulls if the feed has no such values, or point var raw_schema at another table.") }}
-            {%- endif -%}
-            {%- do types.update({name: stored[name]}) -%}
-        {%- endfor -%}
-        {{ return({'relation': found, 'types': types}) }}
+        {{ return(retention.raw_table_shape(found, table_name)) }}
     {%- endif -%}
     {%- if required and target.name != 'lint' -%}
-        {{ exceptions.raise_compiler_error(
-            "The required raw table " ~ relation ~ " does not exist. Set var raw_schema (and raw_database) "
-            ~ "to where your orders table lives, e.g. dbt build --vars '{raw_schema: my_raw, load_demo_data: false}', "
-            ~ "or load the demo data with dbt seed.") }}
+        {{ exceptions.raise_compiler_error(retention.missing_raw_table_message(relation)) }}
     {%- endif -%}
     {%- set empty_columns = [] -%}
     {%- set types = {} -%}
@@ -155,6 +167,77 @@
         'relation': '(select ' ~ empty_columns | join(', ') ~ ' where 1 = 0) as absent_' ~ table_name,
         'types': types,
     }) }}
+{% endmacro %}
+
+
+{% macro missing_raw_table_message(relation) %}
+    {{ return("The required raw table " ~ relation ~ " does not exist. Set var raw_schema (and raw_database) "
+        ~ "to where your orders table lives, e.g. dbt build --vars '{raw_schema: my_raw}', or unset both "
+        ~ "(and load_demo_data) to build the demo shop.") }}
+{% endmacro %}
+
+
+{% macro raw_table_shape(found, table_name) %}
+    {#- {'relation', 'types'} of an existing raw table. A declared column the
+        table lacks is read as its `meta: when_absent` in the source YAML says
+        (null, or the reporting currency for a feed without a currency column);
+        a column without one fails, naming the column and what to do. -#}
+    {%- set stored = {} -%}
+    {%- for column in adapter.get_columns_in_relation(found) -%}
+        {%- do stored.update({column.name | lower: column.data_type}) -%}
+    {%- endfor -%}
+    {%- set when_absent = retention.raw_columns_when_absent(table_name) -%}
+    {%- set types = {} -%}
+    {%- set stand_ins = [] -%}
+    {%- for name, data_type in retention.raw_columns(table_name) -%}
+        {%- if name in stored -%}
+            {%- do types.update({name: stored[name]}) -%}
+        {%- elif name in when_absent -%}
+            {%- set sql_type = retention.declared_sql_type(data_type) -%}
+            {%- set value = retention.string_literal(retention.reporting_currency())
+                if when_absent[name] == 'reporting_currency' else 'null' -%}
+            {%- do stand_ins.append('cast(' ~ value ~ ' as ' ~ sql_type ~ ') as ' ~ name) -%}
+            {%- do types.update({name: sql_type}) -%}
+        {%- else -%}
+            {%- set needed = [] -%}
+            {%- for column_name in retention.raw_column_names(table_name) if column_name not in when_absent -%}
+                {%- do needed.append(column_name) -%}
+            {%- endfor -%}
+            {{ exceptions.raise_compiler_error(
+                "The raw table " ~ found ~ " has no column '" ~ name ~ "', which every row needs. Its columns must include "
+                ~ needed | join(', ') ~ " (optional: " ~ (when_absent.keys() | list | join(', ') or 'none')
+                ~ "; see docs/metrics.md). Add it to the table (or a view over it), or point var raw_schema at another table.") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if stand_ins | length == 0 -%}
+        {{ return({'relation': found, 'types': types}) }}
+    {%- endif -%}
+    {{ return({
+        'relation': '(select *, ' ~ stand_ins | join(', ') ~ ' from ' ~ found ~ ') as ' ~ table_name,
+        'types': types,
+    }) }}
+{% endmacro %}
+
+
+{% macro check_raw_tables() %}
+    {#- on-run-start: before any model runs, every raw table that exists has
+        its required columns, and a required table (meta: required) exists.
+        Skipped while the demo builds (the seeds load the tables) and while
+        sqlfluff lints. -#}
+    {%- if not execute or target.name == 'lint' or retention.demo_data_enabled() -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- for node in graph.sources.values() if node.package_name == 'retention' -%}
+        {%- set relation = api.Relation.create(
+            database=node.database, schema=node.schema, identifier=node.identifier) -%}
+        {%- set found = retention.find_stored_relation(relation) -%}
+        {%- if found is not none -%}
+            {%- do retention.raw_table_shape(found, node.name) -%}
+        {%- elif node.meta.get('required') -%}
+            {{ exceptions.raise_compiler_error(retention.missing_raw_table_message(relation)) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('select 1') }}
 {% endmacro %}
 
 

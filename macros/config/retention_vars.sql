@@ -158,12 +158,52 @@
 {% endmacro %}
 
 
+{% macro demo_schema() %}
+    {#- The schema of the demo seeds (dbt_project.yml, seeds: +schema; the
+        sources' YAML): theirs alone, so demo data never lands where a user's
+        raw tables are. -#}
+    {{ return('retention_demo') }}
+{% endmacro %}
+
+
 {% macro raw_schema() %}
-    {%- set schema = var('raw_schema', 'raw') -%}
+    {#- The schema the raw tables are read from: var raw_schema; without it,
+        the demo's schema while the demo loads, else raw. -#}
+    {%- set schema = var('raw_schema', none) -%}
+    {%- if schema is none -%}
+        {{ return(retention.demo_schema() if retention.demo_data_enabled() else 'raw') }}
+    {%- endif -%}
+    {{ return(retention.checked_raw_schema()) }}
+{% endmacro %}
+
+
+{% macro checked_raw_schema() %}
+    {#- var raw_schema as given (none when unset), checked: a name, not blank,
+        and not the demo's schema. -#}
+    {%- set schema = var('raw_schema', none) -%}
+    {%- if schema is none -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- if schema is not string or (schema | trim) == '' -%}
         {{ exceptions.raise_compiler_error("var raw_schema must be the name of the schema holding your raw tables, e.g. raw or my_raw; got '" ~ schema ~ "'.") }}
     {%- endif -%}
+    {%- do retention.check_quotable_name('raw_schema', schema) -%}
+    {%- if (schema | trim | lower) == retention.demo_schema() -%}
+        {{ exceptions.raise_compiler_error("var raw_schema is '" ~ schema ~ "', the schema the demo seeds load into: keep your raw tables in a schema of their own and set raw_schema to it, e.g. raw or my_raw.") }}
+    {%- endif -%}
     {{ return(schema) }}
+{% endmacro %}
+
+
+{% macro check_quotable_name(var_name, name) %}
+    {#- A schema or database name reaches SQL as a quoted identifier (dbt quotes
+        it without escaping) and as a string literal (escaped). A double quote,
+        backtick or control character could end the identifier, so a name with
+        one is refused; any other character, an apostrophe included, is only
+        ever part of the name. -#}
+    {%- if modules.re.search('["`\x00-\x1f\x7f]', name) -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ " is " ~ tojson(name) ~ ": a schema or database name here may not hold a double quote, a backtick or a control character (newline, tab, ...). Rename the schema, or set " ~ var_name ~ " to the name exactly as the warehouse shows it.") }}
+    {%- endif -%}
 {% endmacro %}
 
 
@@ -173,25 +213,50 @@
     {%- if database is not none and (database is not string or (database | trim) == '') -%}
         {{ exceptions.raise_compiler_error("var raw_database must be the name of the database holding your raw tables (leave it unset for the target's database); got '" ~ database ~ "'.") }}
     {%- endif -%}
+    {%- if database is not none -%}
+        {%- do retention.check_quotable_name('raw_database', database) -%}
+    {%- endif -%}
     {{ return(database) }}
 {% endmacro %}
 
 
 {% macro demo_data_enabled() %}
-    {#- Seeds load into the raw schema only while it is the default one, unless
-        load_demo_data says otherwise, so a user's own tables are never overwritten.
-        Every raw relation asks this first, so it also validates where the raw
-        tables are (raw_schema, raw_database). -#}
-    {%- set raw_schema = retention.raw_schema() -%}
-    {%- do retention.raw_database() -%}
-    {%- set load = var('load_demo_data', raw_schema == 'raw') -%}
+    {#- Whether the project builds the demo shop: var load_demo_data, by default
+        true only while neither raw_schema nor raw_database names the user's own
+        tables. The demo seeds load into the demo's own schema and nowhere else,
+        so no setting makes them overwrite a user's table; asking for the demo
+        and naming your own tables at once is refused. seeds/raw/_raw__seeds.yml
+        and the sources' YAML apply the same rule while dbt parses. Every raw
+        relation asks this first, so it also validates raw_schema and
+        raw_database. -#}
+    {%- set raw_schema = retention.checked_raw_schema() -%}
+    {%- set raw_database = retention.raw_database() -%}
+    {%- set own_tables = raw_schema is not none or raw_database is not none -%}
+    {%- set load = var('load_demo_data', none) -%}
+    {%- if load is none -%}
+        {%- set load = not own_tables -%}
+    {%- endif -%}
     {%- if load is string and (load | trim | lower) in ['true', 'false'] -%}
         {%- set load = (load | trim | lower) == 'true' -%}
     {%- endif -%}
     {%- if load is not boolean -%}
-        {{ exceptions.raise_compiler_error("var load_demo_data must be true or false (whether the demo seeds load into raw_schema); got '" ~ load ~ "'.") }}
+        {{ exceptions.raise_compiler_error("var load_demo_data must be true or false (whether to build the demo shop from the demo seeds); got '" ~ load ~ "'.") }}
+    {%- endif -%}
+    {%- if load and own_tables -%}
+        {{ exceptions.raise_compiler_error("var load_demo_data is true (build the demo shop from schema " ~ retention.demo_schema() ~ ") while var raw_schema or raw_database names your own tables ('" ~ (raw_database or '') ~ "'.'" ~ (raw_schema or '') ~ "'): to build from your tables set load_demo_data: false or leave it unset; to build the demo, unset raw_schema and raw_database.") }}
     {%- endif -%}
     {{ return(load) }}
+{% endmacro %}
+
+
+{% macro max_rejected_share() %}
+    {#- The largest share of a source's distinct raw rows that may be rejected
+        before the run stops (check_usable_rows); 0.5 by default, 1 never stops. -#}
+    {%- set share = var('max_rejected_share', 0.5) -%}
+    {%- if not retention.is_finite_number(share) or share < 0 or share > 1 -%}
+        {{ exceptions.raise_compiler_error("var max_rejected_share must be a fraction from 0 to 1 (the share of a source's raw rows that may be rejected before the run stops; default 0.5, 1 never stops); got '" ~ share ~ "'.") }}
+    {%- endif -%}
+    {{ return(share) }}
 {% endmacro %}
 
 

@@ -1,3 +1,6 @@
+-- stops the run when most of the source is unusable (macros/config/usable_rows.sql)
+{{ config(post_hook="{{ retention.check_usable_rows('email_events', ref('base_email__events')) }}") }}
+
 with
 
 checked as (
