@@ -57,7 +57,7 @@ def semantic_layer(demo_warehouse, tmp_path_factory):
     the demo build's target (mf reads target/semantic_manifest.json of its
     project folder, and the demo build wrote its artifacts elsewhere)."""
     folder = tmp_path_factory.mktemp("mf_project")
-    for name in ("dbt_project.yml", "profiles.yml"):
+    for name in ("dbt_project.yml", "profiles.yml", "duckdb_plugins"):
         (folder / name).symlink_to(ROOT / name)
     (folder / "target").symlink_to(demo_warehouse.workdir / "target")
     manifest = json.loads((folder / "target" / "manifest.json").read_text())

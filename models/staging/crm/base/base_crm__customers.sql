@@ -31,7 +31,7 @@ parsed as (
         {{ retention.try_to_timestamp('created_at', raw_types.created_at) }} as parsed_created_at,
         nullif(upper(trim(cast(country as {{ dbt.type_string() }}))), '') as country,
         nullif(lower(trim(cast(acquisition_channel as {{ dbt.type_string() }}))), '') as acquisition_channel,
-        {{ retention.hash_personal_data('nullif(trim(cast(email as ' ~ dbt.type_string() ~ ")), '')") }} as email_hash,
+        {{ retention.hash_personal_data('cast(email as ' ~ dbt.type_string() ~ ')') }} as email_hash,
         {#- the raw row is kept for the audit trail without the email address -#}
         {{ retention.row_as_text(
             retention.raw_column_names('customers') | reject('equalto', 'email') | list
