@@ -77,7 +77,7 @@ def test_demo_rejects_each_planted_unusable_row_with_a_reason(demo_warehouse):
 def test_no_email_address_is_published(demo_warehouse):
     for schema_table in demo_warehouse.relations():
         schema, table = schema_table.split(".")
-        if schema == "raw":
+        if schema == "retention_demo":  # the raw demo tables
             continue
         columns = demo_warehouse.query(
             "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
@@ -104,7 +104,7 @@ def test_raw_schema_var_builds_the_marts_from_other_tables(warehouse):
     warehouse.load_raw("acme_raw", "subscriptions", SUBSCRIPTIONS)
     run = warehouse.dbt(*BUILD_MODELS, vars={"raw_schema": "acme_raw"})
     assert run.success, run.text
-    assert not any(r.startswith("raw.") for r in warehouse.relations()), "demo seeds must not load"
+    assert not any(r.startswith("retention_demo.") for r in warehouse.relations()), "demo seeds must not load"
     metrics = warehouse.query(
         "select period_start, orders, ordering_customers, revenue, returning_customers "
         "from main.fct_order_metrics where period_grain = 'month' order by period_start")

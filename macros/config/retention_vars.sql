@@ -46,6 +46,8 @@
 
 
 {% macro exchange_rates() %}
+    {#- {CODE: rate} from var exchange_rates, each rate as exact decimal text
+        (exact_rate); the reporting currency's own rate is 1. -#}
     {%- set rates = var('exchange_rates', {}) or {} -%}
     {%- if rates is not mapping -%}
         {{ exceptions.raise_compiler_error("var exchange_rates must be a mapping of currency code to rate, e.g. {EUR: 1.08}; got '" ~ rates ~ "'.") }}
@@ -55,13 +57,46 @@
         {%- if code is not string or not modules.re.match('^[A-Za-z]{3}$', code | trim) -%}
             {{ exceptions.raise_compiler_error("var exchange_rates has the key '" ~ code ~ "': keys must be three-letter ISO 4217 codes.") }}
         {%- endif -%}
-        {%- if not retention.is_finite_number(rate) or rate <= 0 -%}
-            {{ exceptions.raise_compiler_error("var exchange_rates gives " ~ code ~ " the rate '" ~ rate ~ "': rates must be numbers above zero (units of the reporting currency per unit of " ~ code ~ ").") }}
-        {%- endif -%}
-        {%- do checked.update({code | string | trim | upper: rate}) -%}
+        {%- do checked.update({code | string | trim | upper: retention.exact_rate(code | string | trim | upper, rate)}) -%}
     {%- endfor -%}
-    {%- do checked.update({retention.reporting_currency(): 1}) -%}
+    {%- do checked.update({retention.reporting_currency(): '1'}) -%}
     {{ return(checked) }}
+{% endmacro %}
+
+
+{% macro exact_rate(code, rate) %}
+    {#- A rate of var exchange_rates as plain decimal text, exactly as written
+        (YAML's 3.93e-05 is 0.0000393; text such as '4e-07', which YAML does
+        not read as a number, is taken as the number it spells). A rate is
+        above zero, below 10^12, with at most 17 significant digits and 26
+        decimals: then amount x rate is computed exactly for every amount
+        below 10^15 (macros/config/currency.sql) on every engine. -#}
+    {%- set rule = "rates must be numbers above zero and below 10^12, written with at most 17 significant digits and 26 decimals, e.g. 1.08 or 0.0000393 (units of " ~ retention.reporting_currency() ~ " per unit of " ~ code ~ ")" -%}
+    {%- if rate is boolean or not (rate is number or rate is string) or (rate is number and not retention.is_finite_number(rate)) -%}
+        {{ exceptions.raise_compiler_error("var exchange_rates gives " ~ code ~ " " ~ tojson(rate) ~ ", which is not a number: " ~ rule ~ ".") }}
+    {%- endif -%}
+    {%- set text = rate | string | trim -%}
+    {%- set parts = modules.re.match('^([+-]?)([0-9]*)(?:[.]([0-9]*))?(?:[eE]([+-]?[0-9]{1,3}))?$', text) -%}
+    {%- if not parts or (parts.group(2) ~ (parts.group(3) or '')) == '' -%}
+        {%- set read = "the text '" ~ text ~ "'" if rate is string else "'" ~ text ~ "'" -%}
+        {{ exceptions.raise_compiler_error("var exchange_rates gives " ~ code ~ " " ~ read ~ ", which is not a number: " ~ rule ~ ".") }}
+    {%- endif -%}
+    {%- set fraction = parts.group(3) or '' -%}
+    {%- set number = namespace(digits=(parts.group(2) ~ fraction).lstrip('0'), exponent=(parts.group(4) or '0') | int - fraction | length) -%}
+    {%- for _ in range(number.digits | length) if number.digits.endswith('0') -%}
+        {%- set number.digits = number.digits[:-1] -%}
+        {%- set number.exponent = number.exponent + 1 -%}
+    {%- endfor -%}
+    {%- set read = ("the text '" ~ text ~ "'") if rate is string else ("'" ~ text ~ "'") -%}
+    {%- if parts.group(1) == '-' or number.digits == '' or number.digits | length > 17 or number.exponent < -26
+        or (number.digits | length) + number.exponent > 12 -%}
+        {{ exceptions.raise_compiler_error("var exchange_rates gives " ~ code ~ " " ~ read ~ ": " ~ rule ~ ".") }}
+    {%- endif -%}
+    {%- if number.exponent >= 0 -%}
+        {{ return(number.digits ~ '0' * number.exponent) }}
+    {%- endif -%}
+    {%- set padded = '0' * (1 - number.exponent - number.digits | length) ~ number.digits -%}
+    {{ return(padded[:number.exponent] ~ '.' ~ padded[number.exponent:]) }}
 {% endmacro %}
 
 
@@ -196,13 +231,14 @@
 
 
 {% macro check_quotable_name(var_name, name) %}
-    {#- A schema or database name reaches SQL as a quoted identifier (dbt quotes
-        it without escaping) and as a string literal (escaped). A double quote,
-        backtick or control character could end the identifier, so a name with
-        one is refused; any other character, an apostrophe included, is only
-        ever part of the name. -#}
-    {%- if modules.re.search('["`\x00-\x1f\x7f]', name) -%}
-        {{ exceptions.raise_compiler_error("var " ~ var_name ~ " is " ~ tojson(name) ~ ": a schema or database name here may not hold a double quote, a backtick or a control character (newline, tab, ...). Rename the schema, or set " ~ var_name ~ " to the name exactly as the warehouse shows it.") }}
+    {#- A schema or database name reaches SQL as a quoted identifier, which dbt
+        writes without escaping, and inside string literals of the adapters' own
+        metadata queries (dbt-duckdb pastes it between apostrophes as it is).
+        So a name holding a quote of any kind, a backslash or a control
+        character could end either and run SQL nobody wrote: it is refused here,
+        before any query, naming the var. -#}
+    {%- if modules.re.search("[\"'`\\\\\x00-\x1f\x7f]", name) -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ " is " ~ tojson(name) ~ ": a schema or database name here may not hold an apostrophe, a double quote, a backtick, a backslash or a control character (newline, tab, ...). Rename the schema, or give your raw tables a view in a schema with a plain name, and set " ~ var_name ~ " to it.") }}
     {%- endif -%}
 {% endmacro %}
 
