@@ -2,24 +2,33 @@
 """Writes the retention report: one self-contained HTML file drawn from the
 marts of a DuckDB warehouse, readable offline (plotly.js is inlined once).
 
-    python scripts/report.py [--warehouse PATH] [--output PATH] [--grain month|quarter|year]
+    python scripts/report.py [--warehouse PATH | --target NAME] [--output PATH] [--grain month|quarter|year]
+                             [--schema NAME] [--currency CODE] [--orders-window-days N] [--min-sample N]
 
-The warehouse is opened read-only; it defaults to $RETENTION_DUCKDB_PATH, else
-retention.duckdb in the project folder. The report goes beside it
-(retention.duckdb gives retention_report.html) unless --output says otherwise.
+The warehouse is opened read-only; it defaults to the DuckDB file of the dbt
+target named by --target (scripts/warehouse_file.py's default_warehouse), else
+$RETENTION_DUCKDB_PATH, else retention.duckdb in the project folder. The report
+goes beside it (retention.duckdb gives retention_report.html) unless --output
+says otherwise. Every mart is read from the one schema --schema names.
 
 The page opens with tiles for the last complete period of the grain against
-the one before, then one section per subject. Each section is one function
-that reads its marts and returns HTML; a mart that is absent, empty or short
-of a column gives a note in place of its chart, never a failed report.
-Periods with is_complete_period = false are shaded and drawn with open
-markers or hatched bars. See docs/report.md.
+the one before, grouped by subject and stating what each number counts (the
+retained share beside churn, what CRR counts, the orders window, the currency
+of every money figure), then one section per subject. Each section is one
+function that reads its marts and returns HTML; a mart that is absent, empty or
+short of a column gives no section but one entry in the "No data for" line at
+the end, never a failed report. Periods with is_complete_period = false are
+shaded and drawn with open markers or hatched bars; rates over fewer than
+--min-sample sends, responses or cohort customers are drawn faint or grey and
+listed under their chart. A CLV fit at a boundary, not converged or not fitted
+is flagged on the CLV section. See docs/report.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import inspect
 import json
 import sys
 import time
@@ -32,14 +41,27 @@ import duckdb
 import plotly.graph_objects as go
 import plotly.offline
 from plotly.subplots import make_subplots
+import warehouse_file
 from warehouse_file import WAREHOUSE_HELP, default_warehouse
 
 GRAINS = ("month", "quarter", "year")
+
+# A rate over fewer sends (delivered), NPS responses, cohort customers or acquired
+# customers than this is a small sample: drawn faint or grey, not like the rest.
+MIN_SAMPLE = 30
+# The project's default reporting currency (var reporting_currency), used only when
+# neither --currency nor the warehouse says which one the marts are in.
+DEFAULT_CURRENCY = "USD"
+# var clv_horizon and var clv_time_unit's defaults, for a fct_customer_clv without the columns.
+DEFAULT_CLV_HORIZON = (52.0, "week")
 
 # Colours: one per series family, used the same way in every chart.
 BLUE, ORANGE, GREEN, RED, PURPLE, GREY, TEAL = ("#2563eb", "#ea580c", "#16a34a", "#dc2626", "#7c3aed",
                                                 "#6b7280", "#0d9488")
 INCOMPLETE_FILL = "rgba(107, 114, 128, 0.12)"
+SMALL_OPACITY = 0.45
+# Cells of cohorts below MIN_SAMPLE: a grey scale instead of the blue one.
+SMALL_COHORT_SCALE = [[0.0, "#f9fafb"], [1.0, "#9ca3af"]]
 
 # One small template instead of plotly's default, which every figure would repeat.
 TEMPLATE = go.layout.Template(layout=go.Layout(
@@ -53,10 +75,26 @@ TEMPLATE = go.layout.Template(layout=go.Layout(
     hoverlabel=dict(namelength=-1),
 ))
 
+# The optional source behind a mart, named when the mart has no rows.
+MART_SOURCES = {
+    "fct_revenue_retention": "subscriptions",
+    "fct_daily_active_users": "product events",
+    "fct_engagement": "product events",
+    "fct_power_user_curve": "product events",
+    "fct_email_engagement": "email sends",
+    "fct_nps": "NPS responses",
+    "fct_acquisition_clv": "acquisition costs",
+}
+
 
 class MissingData(Exception):
-    """A mart a section needs is absent, empty or lacks a column: the section
-    shows the message as a note instead of a chart."""
+    """A mart a section needs is absent, empty or lacks a column: the section is
+    left out and the message (HTML) goes into the "No data for" line at the end,
+    beside what else has the same cause (say, "no subscriptions")."""
+
+    def __init__(self, message: str, cause: str | None = None):
+        super().__init__(message)
+        self.cause = cause
 
 
 # -- reading the warehouse ------------------------------------------------------
@@ -83,16 +121,17 @@ class Warehouse:
     def require(self, table: str, columns: list[str], rows: bool = True) -> None:
         """Raises MissingData unless `table` exists with `columns` (and has rows, unless rows=False)."""
         if table not in self.columns:
-            raise MissingData(f"<code>{table}</code> is not in the warehouse.")
+            raise MissingData(f"<code>{table}</code> is not in the warehouse")
         missing = [c for c in columns if c not in self.columns[table]]
         if missing:
-            raise MissingData(f"<code>{table}</code> has no column {', '.join(f'<code>{c}</code>' for c in missing)}.")
+            raise MissingData(f"<code>{table}</code> has no column {', '.join(f'<code>{c}</code>' for c in missing)}")
         if rows and not self.con.execute(f"select exists (select 1 from {self.table(table)})").fetchall()[0][0]:
-            raise MissingData(f"<code>{table}</code> has no rows.")
+            source = MART_SOURCES.get(table)
+            raise MissingData(f"<code>{table}</code> has no rows", f"no {source}" if source else None)
 
-    def has_rows(self, table: str) -> bool:
+    def has_rows(self, table: str, columns: list[str] | None = None) -> bool:
         try:
-            self.require(table, [])
+            self.require(table, columns or [])
         except MissingData:
             return False
         return True
@@ -106,11 +145,137 @@ class Warehouse:
             f"select {wanted} from {self.table(table)} where period_grain = ? {where} order by period_start",
             [grain, *(params or [])])
         if not rows:
-            raise MissingData(f"<code>{table}</code> has no rows at the {grain} grain.")
+            raise MissingData(f"<code>{table}</code> has no rows at the {grain} grain")
         return rows
 
     def period_columns(self, table: str) -> list[str]:
         return [c for c in ("period_end", "is_complete_period") if c in self.columns.get(table, [])]
+
+
+# -- what the numbers are in: currency, orders window, CLV horizon --------------------
+
+@dataclass(frozen=True)
+class Currency:
+    """The reporting currency: an ISO 4217 code ("USD 1,234.00") or a symbol ("$1,234.00")."""
+    code: str
+    source: str  # how the report knows it
+
+    @property
+    def is_code(self) -> bool:
+        return self.code[-1:].isalpha()
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.code} " if self.is_code else self.code
+
+    def amount(self, value: Any, digits: int = 2) -> str:
+        return "–" if value is None else f"{self.prefix}{float(value):,.{digits}f}"
+
+    def signed(self, value: float, digits: int = 2) -> str:
+        if self.is_code:
+            return f"{self.code} {value:+,.{digits}f}"
+        return f"{'+' if value >= 0 else '-'}{self.code}{abs(value):,.{digits}f}"
+
+    def hover(self, axis: str = "y", digits: int = 2) -> str:
+        """A plotly hovertemplate fragment for a money value."""
+        return f"{self.prefix}%{{{axis}:,.{digits}f}}"
+
+
+def reporting_currency(wh: Warehouse, given: str | None) -> Currency:
+    """--currency, else the one currency the staged orders and subscriptions carry at
+    exchange rate 1 (the models convert every other one into it), else the default."""
+    if given:
+        code = given.strip()
+        return Currency(code.upper() if code.isalpha() else code, "as --currency says")
+    found: set[str] = set()
+    for table in ("stg_shop__orders", "stg_billing__subscriptions"):
+        if not wh.has_rows(table, ["currency", "exchange_rate"]):
+            continue
+        try:
+            rows = wh.query(f"select distinct upper(trim(currency)) as code from {wh.table(table)}"
+                            " where exchange_rate = 1 and currency is not null")
+        except duckdb.Error:  # a staging view whose raw tables this file does not hold
+            continue
+        found |= {r["code"] for r in rows}
+    if len(found) == 1:
+        return Currency(found.pop(), "read from the warehouse: the currency its staged orders carry at exchange "
+                        "rate 1")
+    return Currency(DEFAULT_CURRENCY, "assumed: the warehouse does not say; pass --currency if var "
+                    f"reporting_currency is not {DEFAULT_CURRENCY}")
+
+
+@dataclass(frozen=True)
+class OrdersWindow:
+    """W of the orders basis (a customer at t has a counted order in [t - W, t)):
+    var orders_activity_window_days, which no mart carries."""
+    days: int | None            # --orders-window-days; None: not given
+    one_period: bool | None     # the marts show W is one period of the grain (None: cannot tell)
+
+    def short(self, grain: str) -> str:
+        if self.days:
+            return f"a counted order in the last {self.days} days"
+        if self.one_period is False:
+            return "a counted order in the window W set in days by var orders_activity_window_days (not stated)"
+        return f"a counted order in the trailing {grain}"
+
+    def describe(self, grain: str) -> str:
+        if self.days:
+            return (f"Orders basis: a customer at an instant is someone with a counted order in the {self.days} days "
+                    f"before it (window W = {self.days} days: var orders_activity_window_days, as "
+                    f"--orders-window-days states). Churn is the share of the customers at a {grain}'s start with no "
+                    f"counted order in the {self.days} days before its end.")
+        if self.one_period is False:
+            return ("Orders basis: a customer at an instant is someone with a counted order in the window W before "
+                    "it. This build set W in days with var orders_activity_window_days (its customers at a "
+                    f"{grain}'s end are not that {grain}'s ordering customers) and the report was not told how "
+                    "many: pass --orders-window-days to state it.")
+        confirmed = (f"; the marts confirm it: the customers at each {grain}'s end are that {grain}'s ordering "
+                     "customers" if self.one_period else "")
+        return (f"Orders basis: a customer at an instant is someone with a counted order in the {grain} before it "
+                f"(window W = one {grain}, the default: var orders_activity_window_days is null{confirmed}). So "
+                f"churn is the share of the customers at a {grain}'s start (who ordered in the {grain} before) "
+                f"with no counted order in it.")
+
+
+def orders_window(wh: Warehouse, days: int | None, grain: str) -> OrdersWindow:
+    """With W one period of the grain, the orders-basis customers at a period's end
+    are exactly that period's ordering customers; any other W breaks that in some period."""
+    if not (wh.has_rows("fct_customer_retention", ["basis", "period_grain", "period_start", "customers_at_end"])
+            and wh.has_rows("fct_order_metrics", ["period_grain", "period_start", "ordering_customers"])):
+        return OrdersWindow(days, None)
+    row = wh.query(
+        f"select count(*) as periods, count(*) filter (where c.customers_at_end = o.ordering_customers) as equal"
+        f" from {wh.table('fct_customer_retention')} c join {wh.table('fct_order_metrics')} o"
+        f" on c.period_grain = o.period_grain and c.period_start = o.period_start"
+        f" where c.basis = 'orders' and c.period_grain = ?", [grain])[0]
+    if not row["periods"]:
+        return OrdersWindow(days, None)
+    return OrdersWindow(days, row["equal"] == row["periods"])
+
+
+@dataclass(frozen=True)
+class ClvHorizon:
+    horizon: float
+    unit: str
+    calibration_end: date | None
+    stated: bool  # read from fct_customer_clv (False: var clv_horizon's default assumed)
+
+    def text(self) -> str:
+        count = f"{self.horizon:g}"
+        after = f" after {self.calibration_end.isoformat()}" if self.calibration_end else ""
+        return f"the next {count} {self.unit}{'' if self.horizon == 1 else 's'}{after}"
+
+
+def clv_horizon(wh: Warehouse) -> ClvHorizon:
+    horizon, unit, stated = *DEFAULT_CLV_HORIZON, False
+    if wh.has_rows("fct_customer_clv", ["horizon", "time_unit"]):
+        row = wh.query(f"select max(horizon) as horizon, max(time_unit) as unit from {wh.table('fct_customer_clv')}")[0]
+        if row["horizon"] is not None and row["unit"]:
+            horizon, unit, stated = float(row["horizon"]), str(row["unit"]), True
+    end = None
+    if wh.has_rows("fct_clv_model_parameters", ["calibration_end_date"]):
+        end = wh.query(f"select max(calibration_end_date) as d from {wh.table('fct_clv_model_parameters')}")[0]["d"]
+    return ClvHorizon(horizon, unit, end, stated)
 
 
 # -- formatting -------------------------------------------------------------------
@@ -148,21 +313,39 @@ def escape(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 # -- charts ------------------------------------------------------------------------
 
 @dataclass
 class Page:
     grain: str
+    currency: Currency = field(default_factory=lambda: Currency(DEFAULT_CURRENCY, "assumed"))
+    window: OrdersWindow = field(default_factory=lambda: OrdersWindow(None, None))
+    min_sample: int = MIN_SAMPLE
     charts: dict[str, str] = field(default_factory=dict)  # chart id -> figure JSON
+    # What has no data: (id, what, why, cause), shown as one line at the end of the page.
+    missing: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    has_subscriptions: bool = True
 
     def chart(self, chart_id: str, fig: go.Figure, height: int = 380) -> str:
         fig.update_layout(template=TEMPLATE, height=height)
         self.charts[chart_id] = fig.to_json()
         return f'<div class="chart" id="{escape(chart_id)}" style="height:{height}px"></div>'
 
+    def skip(self, item_id: str, what: str, why: str, cause: str | None = None) -> None:
+        self.missing.append((item_id, what, why, cause))
 
-def note(message: str) -> str:
-    return f'<p class="note">{message}</p>'
+    def basis_cause(self, basis: str) -> str | None:
+        """Why a basis has no rows, when it is because its source is empty."""
+        return "no subscriptions" if basis == "subscriptions" and not self.has_subscriptions else None
+
+
+def note(message: str, css: str = "note", **data: str) -> str:
+    attrs = "".join(f' data-{k.replace("_", "-")}="{escape(v)}"' for k, v in data.items())
+    return f'<p class="{css}"{attrs}>{message}</p>'
 
 
 def mark_incomplete(fig: go.Figure, rows: list[dict[str, Any]], grain: str, **subplot: Any) -> None:
@@ -185,26 +368,81 @@ def hover_periods(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def line(rows: list[dict[str, Any]], column: str, name: str, color: str, grain: str,
-         scale: float = 1.0, **kwargs: Any) -> go.Scatter:
-    """A series over the periods; incomplete periods get open markers and say so on hover."""
-    values = [None if r[column] is None else float(r[column]) * scale for r in rows]
+         scale: float = 1.0, value_format: str = "%{y}", leave_out: set[date] | None = None,
+         dash: str | None = None, **kwargs: Any) -> go.Scatter:
+    """A series over the periods; incomplete periods get open markers and say so on hover.
+    Periods in `leave_out` (small samples) are left off: the line joins the periods either side."""
+    leave_out = leave_out or set()
+    values = [None if r[column] is None or r["period_start"] in leave_out else float(r[column]) * scale
+              for r in rows]
     return go.Scatter(
         x=[period_label(r["period_start"], grain) for r in rows], y=values, name=name, mode="lines+markers",
-        line=dict(color=color, width=2),
+        line=dict(color=color, width=2, dash=dash),
         marker=dict(color=color, size=7, symbol=["circle-open" if is_incomplete(r) else "circle" for r in rows]),
-        customdata=hover_periods(rows),
-        hovertemplate="%{x}%{customdata}: %{y}<extra>" + escape(name) + "</extra>", **kwargs)
+        customdata=hover_periods(rows), connectgaps=bool(leave_out),
+        hovertemplate="%{x}%{customdata}: " + value_format + "<extra>" + escape(name) + "</extra>", **kwargs)
 
 
 def bar(rows: list[dict[str, Any]], column: str, name: str, color: str, grain: str,
-        sign: float = 1.0, **kwargs: Any) -> go.Bar:
+        sign: float = 1.0, value_format: str = "%{y:,.2f}", **kwargs: Any) -> go.Bar:
     """Bars over the periods; incomplete periods are hatched."""
     return go.Bar(
         x=[period_label(r["period_start"], grain) for r in rows],
         y=[None if r[column] is None else float(r[column]) * sign for r in rows],
         name=name, marker=dict(color=color, pattern=dict(shape=["/" if is_incomplete(r) else "" for r in rows])),
         customdata=hover_periods(rows),
-        hovertemplate="%{x}%{customdata}: %{y:,.2f}<extra>" + escape(name) + "</extra>", **kwargs)
+        hovertemplate="%{x}%{customdata}: " + value_format + "<extra>" + escape(name) + "</extra>", **kwargs)
+
+
+# -- small samples ---------------------------------------------------------------------
+
+def small_periods(rows: list[dict[str, Any]], count_column: str, threshold: int) -> set[date]:
+    """Periods whose rate rests on fewer than `threshold` (but some) sends, responses, ..."""
+    return {r["period_start"] for r in rows if r[count_column] is not None and 0 < r[count_column] < threshold}
+
+
+def small_sample_points(rows: list[dict[str, Any]], column: str, name: str, color: str, grain: str,
+                        small: set[date], count_column: str, count_word: str, scale: float = 1.0,
+                        value_format: str = "%{y}", **kwargs: Any) -> go.Scatter:
+    """The small-sample periods of a series: faint open markers, off the line."""
+    picked = [r for r in rows if r["period_start"] in small and r[column] is not None]
+    return go.Scatter(
+        x=[period_label(r["period_start"], grain) for r in picked], y=[float(r[column]) * scale for r in picked],
+        name=f"{name} (small sample)", mode="markers", showlegend=False, opacity=SMALL_OPACITY,
+        marker=dict(color=color, size=9, symbol="circle-open", line=dict(width=2)),
+        customdata=[f"{r[count_column]:,} {count_word}" for r in picked],
+        hovertemplate="%{x}: " + value_format + " from only %{customdata} (small sample)<extra>"
+                      + escape(name) + "</extra>", **kwargs)
+
+
+def small_sample_key(page: Page, count_word: str) -> go.Scatter:
+    """One legend entry saying what the faint open markers are."""
+    return go.Scatter(x=[None], y=[None], mode="markers", opacity=SMALL_OPACITY,
+                      name=f"fewer than {page.min_sample} {count_word}: faint, off the line",
+                      marker=dict(color=GREY, size=9, symbol="circle-open", line=dict(width=2)), hoverinfo="skip")
+
+
+def small_sample_note(kind: str, rows: list[dict[str, Any]], small: set[date], count_column: str,
+                      count_word: str, page: Page, drawn_as: str, unit: str | None = None) -> str:
+    """The note under a chart naming its small-sample periods ('' when there are none);
+    when most of `rows` are small, it names the others instead."""
+    if not small:
+        return ""
+    picked = [r for r in rows if r["period_start"] in small]
+    others = [r for r in rows if r["period_start"] not in small]
+
+    def listing(chosen: list[dict[str, Any]]) -> str:
+        return escape(", ".join(f"{period_label(r['period_start'], page.grain)} ({r[count_column]:,})"
+                                for r in chosen))
+
+    unit = unit or page.grain
+    if len(picked) > 8 and len(others) < len(picked):
+        where = (f"{len(picked):,} of the {plural(len(rows), unit)}: all but {listing(others)}" if others
+                 else f"all {plural(len(rows), unit)}")
+    else:
+        where = f"{plural(len(picked), unit)}: {listing(picked)}"
+    return note(f"<strong>Small samples.</strong> Fewer than {page.min_sample} {count_word} in {where}. {drawn_as}",
+                "sample-note", small_sample=kind, periods=",".join(r["period_start"].isoformat() for r in picked))
 
 
 # -- headline tiles ---------------------------------------------------------------
@@ -219,21 +457,38 @@ class Tile:
     basis: str | None = None
 
 
-TILES = [
-    Tile("customer_retention_rate", "Customer retention rate (orders)", "fct_customer_retention", "rate", True,
-         "orders"),
-    Tile("customer_churn_rate", "Customer churn rate (orders)", "fct_customer_retention", "rate", False, "orders"),
-    Tile("customer_retention_rate", "Customer retention rate (subscriptions)", "fct_customer_retention", "rate", True,
-         "subscriptions"),
-    Tile("customer_churn_rate", "Customer churn rate (subscriptions)", "fct_customer_retention", "rate", False,
-         "subscriptions"),
-    Tile("net_revenue_retention", "Net revenue retention", "fct_revenue_retention", "rate", True),
-    Tile("gross_revenue_retention", "Gross revenue retention", "fct_revenue_retention", "rate", True),
-    Tile("mrr_at_end", "MRR at the end of the period", "fct_revenue_retention", "money", True),
-    Tile("quick_ratio", "Quick ratio", "fct_revenue_retention", "ratio", True),
-    Tile("average_order_value", "Average order value", "fct_order_metrics", "money", True),
-    Tile("repeat_customer_rate", "Repeat customer rate", "fct_order_metrics", "rate", True),
+@dataclass(frozen=True)
+class TileGroup:
+    id: str
+    title: str
+    tiles: tuple[Tile, ...]
+    missing_label: str  # its name in the "No data for" line
+
+
+def customer_tiles(basis: str) -> tuple[Tile, ...]:
+    mart = "fct_customer_retention"
+    return (Tile("retained_customer_rate", f"Retained share of customers ({basis})", mart, "rate", True, basis),
+            Tile("customer_churn_rate", f"Customer churn rate ({basis})", mart, "rate", False, basis),
+            Tile("customer_retention_rate", f"Customer retention rate, CRR ({basis})", mart, "rate", True, basis))
+
+
+TILE_GROUPS = [
+    TileGroup("customers-orders", "Customers, orders basis", customer_tiles("orders"), "orders-basis customer tiles"),
+    TileGroup("customers-subscriptions", "Customers, subscriptions basis", customer_tiles("subscriptions"),
+              "subscriptions-basis customer tiles"),
+    TileGroup("subscription-revenue", "Subscription revenue", (
+        Tile("mrr_at_end", "MRR at the end of the period", "fct_revenue_retention", "money", True),
+        Tile("net_revenue_retention", "Net revenue retention", "fct_revenue_retention", "rate", True),
+        Tile("gross_revenue_retention", "Gross revenue retention", "fct_revenue_retention", "rate", True),
+        Tile("quick_ratio", "Quick ratio", "fct_revenue_retention", "ratio", True)), "subscription revenue tiles"),
+    TileGroup("orders", "Orders", (
+        Tile("average_order_value", "Average order value", "fct_order_metrics", "money", True),
+        Tile("repeat_customer_rate", "Repeat customer rate", "fct_order_metrics", "rate", True)), "order tiles"),
 ]
+TILES = [tile for group in TILE_GROUPS for tile in group.tiles]
+# Counts the customer tiles explain themselves with, when the mart has them.
+CUSTOMER_COUNTS = ["customers_at_start", "customers_at_end", "new_customers", "retained_customers",
+                   "churned_customers", "reactivated_customers"]
 
 
 def last_complete_periods(wh: Warehouse, tile: Tile, grain: str) -> list[dict[str, Any]]:
@@ -242,39 +497,93 @@ def last_complete_periods(wh: Warehouse, tile: Tile, grain: str) -> list[dict[st
     params = [tile.basis] if tile.basis else []
     wh.require(tile.mart, ["period_grain", "period_start", "is_complete_period", tile.metric,
                            *(["basis"] if tile.basis else [])])
-    return wh.query(
-        f"select period_start, {tile.metric} as value from {wh.table(tile.mart)}"
+    counts = [c for c in CUSTOMER_COUNTS if tile.basis and c in wh.columns[tile.mart]]
+    rows = wh.query(
+        f"select period_start, {', '.join([f'{tile.metric} as value', *counts])} from {wh.table(tile.mart)}"
         f" where period_grain = ? and is_complete_period {basis} order by period_start desc limit 2",
         [grain, *params])
+    if not rows:
+        if not wh.query(f"select exists (select 1 from {wh.table(tile.mart)} where period_grain = ? {basis}) as e",
+                        [grain, *params])[0]["e"]:
+            raise MissingData(f"<code>{tile.mart}</code> has no {f'{tile.basis}-basis ' if tile.basis else ''}"
+                              f"rows at the {grain} grain")
+        raise MissingData(f"no complete {grain} in <code>{tile.mart}</code>"
+                          + (f" on the {tile.basis} basis" if tile.basis else ""))
+    return rows
 
 
-def format_value(value: Any, kind: str) -> str:
+def tile_rows(wh: Warehouse, tile: Tile, page: Page) -> list[dict[str, Any]]:
+    try:
+        return last_complete_periods(wh, tile, page.grain)
+    except MissingData as missing:
+        if missing.cause is None and tile.basis:
+            missing.cause = page.basis_cause(tile.basis)
+        raise
+
+
+def format_value(value: Any, kind: str, currency: Currency) -> str:
     if value is None:
         return "–"
     if kind == "rate":
         return percent(float(value))
     if kind == "money":
-        return f"{float(value):,.2f}"
+        return currency.amount(value)
     return f"{float(value):,.2f}"
 
 
-def format_change(value: Any, previous: Any, kind: str) -> tuple[str, float | None]:
+def format_change(value: Any, previous: Any, kind: str, currency: Currency) -> tuple[str, float | None]:
     """The change as text and its sign (None when either side is missing)."""
     if value is None or previous is None:
         return "no comparison", None
     delta = float(value) - float(previous)
     if kind == "rate":
         return f"{delta * 100:+.1f} pp", delta
-    if kind == "money" and float(previous) != 0:
-        return f"{delta:+,.2f} ({delta / float(previous) * 100:+.1f}%)", delta
+    if kind == "money":
+        relative = f" ({delta / float(previous) * 100:+.1f}%)" if float(previous) != 0 else ""
+        return currency.signed(delta) + relative, delta
     return f"{delta:+,.2f}", delta
 
 
-def tile_html(tile: Tile, rows: list[dict[str, Any]], grain: str) -> str:
+def tile_note(tile: Tile, row: dict[str, Any]) -> str:
+    """One line under a customer tile saying what it counts ('' without the counts)."""
+    start = row.get("customers_at_start")
+    if not start:  # no customers at the start: the rates are null, and there is nothing to count
+        return ""
+    if tile.metric == "retained_customer_rate" and row.get("retained_customers") is not None:
+        text = (f"{row['retained_customers']:,} of the {start:,} customers at the start still customers at the end; "
+                "with churn it makes 100%")
+    elif tile.metric == "customer_churn_rate" and row.get("churned_customers") is not None:
+        text = f"{row['churned_customers']:,} of the {start:,} customers at the start no longer customers at the end"
+    elif tile.metric == "customer_retention_rate" and row.get("reactivated_customers") is not None:
+        text = "CRR = (customers at end − new) / at start: " + crr_counts(row)
+    else:
+        return ""
+    return f'<div class="tile-note" data-note="{escape(tile.metric)}">{escape(text)}</div>'
+
+
+def crr_counts(row: dict[str, Any]) -> str:
+    """What CRR counts beyond the retained share in one period: the reactivated
+    customers, less the new customers who left within the period."""
+    reactivated = row["reactivated_customers"]
+    new_lost = None
+    if None not in (row.get("new_customers"), row.get("customers_at_end"), row.get("retained_customers")):
+        new_lost = row["new_customers"] - (row["customers_at_end"] - row["retained_customers"] - reactivated)
+    parts = []
+    if reactivated:
+        parts.append(f"it also counts the {reactivated:,} reactivated (lapsed, then back) as kept")
+    if new_lost:
+        parts.append(f"it subtracts the {new_lost:,} new customers who left within the period")
+    if not parts:
+        return "no customer came back or left within the period, so it equals the retained share"
+    return " and ".join(parts) + ", so it is not 100% − churn"
+
+
+def tile_html(tile: Tile, rows: list[dict[str, Any]], page: Page) -> str:
+    grain, currency = page.grain, page.currency
     current = rows[0]
     previous = rows[1] if len(rows) > 1 else None
     previous_value = previous["value"] if previous else None
-    change, delta = format_change(current["value"], previous_value, tile.kind)
+    change, delta = format_change(current["value"], previous_value, tile.kind, currency)
     tone = "flat" if not delta else ("good" if (delta > 0) == tile.higher_is_better else "bad")
     compared = (f"{escape(period_label(current['period_start'], grain))} vs "
                 f"{escape(period_label(previous['period_start'], grain))}" if previous
@@ -284,29 +593,51 @@ def tile_html(tile: Tile, rows: list[dict[str, Any]], grain: str) -> str:
         "data-period-start": current["period_start"].isoformat(), "data-value": data_value(current["value"]),
         "data-previous-period-start": previous["period_start"].isoformat() if previous else "",
         "data-previous-value": data_value(previous_value),
+        "data-currency": currency.code if tile.kind == "money" else "",
     }
     attrs = " ".join(f'{k}="{escape(v)}"' for k, v in attributes.items())
     return (f'<div class="tile" {attrs}><div class="tile-label">{escape(tile.label)}</div>'
-            f'<div class="tile-value">{format_value(current["value"], tile.kind)}</div>'
+            f'<div class="tile-value">{escape(format_value(current["value"], tile.kind, currency))}</div>'
             f'<div class="tile-change {tone}">{escape(change)}</div>'
-            f'<div class="tile-period">{compared}</div></div>')
+            f'<div class="tile-period">{compared}</div>{tile_note(tile, current)}</div>')
+
+
+def group_note(group: TileGroup, page: Page) -> str:
+    code = escape(page.currency.code)
+    if group.id == "customers-orders":
+        return (f"A customer is someone with {escape(page.window.short(page.grain))}. Retained share + churn = 100% "
+                "of the customers at the start; CRR also counts customers who come back.")
+    if group.id == "customers-subscriptions":
+        return ("A customer holds a paying subscription (MRR above zero). Retained share + churn = 100% of the "
+                "customers at the start; CRR also counts customers who come back.")
+    if group.id == "subscription-revenue":
+        return f"Money in {code}. NRR and GRR compare the MRR of the customers at the start with their MRR at the end."
+    return f"Counted (completed) orders; revenue net of refunds, in {code}."
 
 
 def tiles_section(wh: Warehouse, page: Page) -> str:
-    tiles, notes = [], []
-    for tile in TILES:
-        try:
-            rows = last_complete_periods(wh, tile, page.grain)
-        except MissingData as missing:
-            notes.append(f"{escape(tile.label)}: {missing}")
+    groups = []
+    for group in TILE_GROUPS:
+        tiles, missing = [], []
+        for tile in group.tiles:
+            try:
+                tiles.append(tile_html(tile, tile_rows(wh, tile, page), page))
+            except MissingData as why:
+                missing.append((tile, why))
+        if not tiles:
+            causes = {m[1].cause for m in missing}
+            page.skip(f"tiles-{group.id}", group.missing_label,
+                      "; ".join(dict.fromkeys(str(m[1]) for m in missing)), causes.pop() if len(causes) == 1 else None)
             continue
-        if not rows:
-            notes.append(f"{escape(tile.label)}: no complete {page.grain} in <code>{tile.mart}</code>"
-                         + (f" on the {tile.basis} basis." if tile.basis else "."))
-            continue
-        tiles.append(tile_html(tile, rows, page.grain))
-    body = f'<div class="tiles">{"".join(tiles)}</div>' if tiles else ""
-    return body + "".join(note(n) for n in notes)
+        for tile, why in missing:
+            page.skip(f"tile-{tile.metric}-{tile.basis or ''}", f"the {tile.label[0].lower()}{tile.label[1:]} tile",
+                      str(why), why.cause)
+        groups.append(f'<div class="tile-group" data-group="{group.id}"><h3>{escape(group.title)}</h3>'
+                      f'<p class="group-note">{group_note(group, page)}</p>'
+                      f'<div class="tiles">{"".join(tiles)}</div></div>')
+    if not groups:
+        raise MissingData("no tile has a complete period")
+    return "".join(groups)
 
 
 # -- sections ------------------------------------------------------------------------
@@ -314,6 +645,7 @@ def tiles_section(wh: Warehouse, page: Page) -> str:
 def mrr_bridge_section(wh: Warehouse, page: Page) -> str:
     movements = ["new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr"]
     rows = wh.periods("fct_revenue_retention", ["mrr_at_start", "mrr_at_end", *movements], page.grain)
+    money = page.currency
     complete = [r for r in rows if r.get("is_complete_period", True)]
     parts = []
     if complete:
@@ -325,10 +657,10 @@ def mrr_bridge_section(wh: Warehouse, page: Page) -> str:
                  ("MRR at end", last["mrr_at_end"], "total")]
         fig = go.Figure(go.Waterfall(
             x=[s[0] for s in steps], y=[float(s[1]) for s in steps], measure=[s[2] for s in steps],
-            text=[f"{float(s[1]):+,.0f}" if s[2] == "relative" else f"{float(s[1]):,.0f}" for s in steps],
+            text=[money.signed(float(s[1]), 0) if s[2] == "relative" else money.amount(s[1], 0) for s in steps],
             textposition="outside", connector=dict(line=dict(color="#9ca3af")),
             increasing=dict(marker=dict(color=GREEN)), decreasing=dict(marker=dict(color=RED)),
-            totals=dict(marker=dict(color=BLUE)), hovertemplate="%{x}: %{y:,.2f}<extra></extra>"))
+            totals=dict(marker=dict(color=BLUE)), hovertemplate="%{x}: " + money.hover() + "<extra></extra>"))
         levels, level = [], 0.0
         for _, value, measure in steps[:-1]:
             level = float(value) if measure == "absolute" else level + float(value)
@@ -337,20 +669,22 @@ def mrr_bridge_section(wh: Warehouse, page: Page) -> str:
         pad = max((high - low) * 0.3, high * 0.01, 1.0)
         bottom = max(low - pad, 0.0)
         fig.update_layout(
-            title=f"MRR bridge, {period_label(last['period_start'], page.grain)} (last complete {page.grain})"
-                  + (f"; the axis starts at {bottom:,.0f}" if bottom > 0 else ""),
-            yaxis=dict(range=[bottom, high + pad]), showlegend=False, margin=dict(t=50))
+            title=f"MRR bridge, {period_label(last['period_start'], page.grain)} (last complete {page.grain}),"
+                  f" in {money.code}" + (f"; the axis starts at {money.amount(bottom, 0)}" if bottom > 0 else ""),
+            yaxis=dict(range=[bottom, high + pad], title=f"MRR ({money.code})"), showlegend=False, margin=dict(t=50))
         parts.append(page.chart("chart-mrr-bridge", fig))
     else:
         parts.append(note(f"No complete {page.grain} in <code>fct_revenue_retention</code> for a bridge."))
+    money_format = money.hover()
     fig = go.Figure([
-        bar(rows, "new_mrr", "New", GREEN, page.grain),
-        bar(rows, "expansion_mrr", "Expansion", TEAL, page.grain),
-        bar(rows, "reactivation_mrr", "Reactivation", PURPLE, page.grain),
-        bar(rows, "contraction_mrr", "Contraction", ORANGE, page.grain, sign=-1),
-        bar(rows, "churned_mrr", "Churned", RED, page.grain, sign=-1),
+        bar(rows, "new_mrr", "New", GREEN, page.grain, value_format=money_format),
+        bar(rows, "expansion_mrr", "Expansion", TEAL, page.grain, value_format=money_format),
+        bar(rows, "reactivation_mrr", "Reactivation", PURPLE, page.grain, value_format=money_format),
+        bar(rows, "contraction_mrr", "Contraction", ORANGE, page.grain, sign=-1, value_format=money_format),
+        bar(rows, "churned_mrr", "Churned", RED, page.grain, sign=-1, value_format=money_format),
     ])
-    fig.update_layout(barmode="relative", title=f"MRR movements by {page.grain}", yaxis_title="MRR")
+    fig.update_layout(barmode="relative", title=f"MRR movements by {page.grain}, in {money.code}",
+                      yaxis_title=f"MRR ({money.code})")
     mark_incomplete(fig, rows, page.grain)
     parts.append(page.chart("chart-mrr-movements", fig))
     return "".join(parts)
@@ -360,9 +694,9 @@ def revenue_retention_section(wh: Warehouse, page: Page) -> str:
     rows = wh.periods("fct_revenue_retention",
                       ["net_revenue_retention", "gross_revenue_retention", "net_revenue_retention_12m"], page.grain)
     fig = go.Figure([
-        line(rows, "net_revenue_retention", "NRR", BLUE, page.grain),
-        line(rows, "gross_revenue_retention", "GRR", ORANGE, page.grain),
-        line(rows, "net_revenue_retention_12m", "NRR over 12 months", PURPLE, page.grain, connectgaps=False),
+        line(rows, "net_revenue_retention", "NRR", BLUE, page.grain, value_format="%{y:.1%}"),
+        line(rows, "gross_revenue_retention", "GRR", ORANGE, page.grain, value_format="%{y:.1%}"),
+        line(rows, "net_revenue_retention_12m", "NRR over 12 months", PURPLE, page.grain, value_format="%{y:.1%}"),
     ])
     fig.update_layout(title=f"Net and gross revenue retention by {page.grain}", yaxis_tickformat=".0%")
     mark_incomplete(fig, rows, page.grain)
@@ -370,117 +704,281 @@ def revenue_retention_section(wh: Warehouse, page: Page) -> str:
 
 
 def customer_churn_section(wh: Warehouse, page: Page) -> str:
-    rows = wh.periods("fct_customer_retention", ["basis", "customer_churn_rate", "customer_retention_rate"],
+    shares = [c for c in ("retained_customer_rate",) if c in wh.columns.get("fct_customer_retention", [])]
+    rows = wh.periods("fct_customer_retention", ["basis", "customer_churn_rate", "customer_retention_rate", *shares],
                       page.grain)
     bases = sorted({r["basis"] for r in rows})
+    for basis in ("orders", "subscriptions"):
+        if basis not in bases:
+            page.skip(f"churn-{basis}", f"{basis}-basis churn",
+                      f"<code>fct_customer_retention</code> has no {basis}-basis rows at the {page.grain} grain",
+                      page.basis_cause(basis))
     colours = {"orders": BLUE, "subscriptions": ORANGE}
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
-                        subplot_titles=("Customer churn rate", "Customer retention rate"))
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, subplot_titles=(
+        "Customer churn rate: share of the customers at the start who are not customers at the end",
+        "Retained share (solid; 100% − churn) and CRR (dotted; also counts customers who came back)"
+        if shares else "Customer retention rate (CRR)"))
     for basis in bases:
         basis_rows = [r for r in rows if r["basis"] == basis]
         colour = colours.get(basis, GREY)
         fig.add_trace(line(basis_rows, "customer_churn_rate", f"{basis} basis", colour, page.grain,
-                           legendgroup=basis), row=1, col=1)
-        fig.add_trace(line(basis_rows, "customer_retention_rate", f"{basis} basis", colour, page.grain,
-                           legendgroup=basis, showlegend=False), row=2, col=1)
+                           value_format="%{y:.1%}", legendgroup=basis), row=1, col=1)
+        if shares:
+            fig.add_trace(line(basis_rows, "retained_customer_rate", f"{basis} basis, retained share", colour,
+                               page.grain, value_format="%{y:.1%}", legendgroup=basis, showlegend=False),
+                          row=2, col=1)
+        fig.add_trace(line(basis_rows, "customer_retention_rate", f"{basis} basis, CRR", colour, page.grain,
+                           value_format="%{y:.1%}", legendgroup=basis, showlegend=False,
+                           dash="dot" if shares else None), row=2, col=1)
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(legend=dict(y=1.08))
     mark_incomplete(fig, rows, page.grain, row="all", col=1)
-    return page.chart("chart-customer-churn", fig, height=520)
+    return (note(escape(page.window.describe(page.grain)), "definition", definition="orders-window")
+            + page.chart("chart-customer-churn", fig, height=520))
+
+
+MONTH_ZERO_LOSS = {
+    "subscriptions": "started and cancelled within their first {grain}",
+    "orders": "ordered in their first {grain} but not within the window W before its end",
+}
 
 
 def cohort_section(wh: Warehouse, page: Page) -> str:
     wh.require("fct_cohort_retention", ["basis", "period_grain", "cohort_period_start", "periods_since_first",
                                         "cohort_customers", "active_customers", "retention_rate",
                                         "is_complete_period"])
+    grain, threshold = page.grain, page.min_sample
     parts = []
     for basis in ("orders", "subscriptions"):
         rows = wh.query(
             f"select cohort_period_start, periods_since_first, cohort_customers, active_customers, retention_rate,"
             f" is_complete_period from {wh.table('fct_cohort_retention')}"
             f" where basis = ? and period_grain = ? order by cohort_period_start, periods_since_first",
-            [basis, page.grain])
+            [basis, grain])
         if not rows:
-            parts.append(note(f"No {basis}-basis cohorts at the {page.grain} grain."))
+            page.skip(f"cohorts-{basis}", f"{basis}-basis cohorts",
+                      f"<code>fct_cohort_retention</code> has no {basis}-basis cohorts at the {grain} grain",
+                      page.basis_cause(basis))
             continue
         cohorts = sorted({r["cohort_period_start"] for r in rows})
         width = max(r["periods_since_first"] for r in rows) + 1
         sizes = {r["cohort_period_start"]: r["cohort_customers"] for r in rows}
-        labels = [f"{period_label(c, page.grain)} ({sizes[c]})" for c in cohorts]
+        small = {c for c in cohorts if sizes[c] < threshold}
+        labels = [f"{period_label(c, grain)} ({sizes[c]:,})" for c in cohorts]
         index = {c: i for i, c in enumerate(cohorts)}
         z: list[list[float | None]] = [[None] * width for _ in cohorts]
+        z_small: list[list[float | None]] = [[None] * width for _ in cohorts]
         hover: list[list[str]] = [[""] * width for _ in cohorts]
         incomplete_x, incomplete_y = [], []
         for r in rows:
-            i, k = index[r["cohort_period_start"]], r["periods_since_first"]
-            z[i][k] = number(r["retention_rate"])
+            cohort = r["cohort_period_start"]
+            i, k = index[cohort], r["periods_since_first"]
+            (z_small if cohort in small else z)[i][k] = number(r["retention_rate"])
             flag = " (incomplete period)" if r["is_complete_period"] is False else ""
-            hover[i][k] = (f"{labels[i]}, +{k} {page.grain}s{flag}: {r['active_customers']} of "
-                           f"{r['cohort_customers']} ({percent(number(r['retention_rate']))})")
+            size_flag = f" (small cohort: fewer than {threshold})" if cohort in small else ""
+            hover[i][k] = (f"{labels[i]}, +{k} {grain}s{flag}: {r['active_customers']} of "
+                           f"{r['cohort_customers']} ({percent(number(r['retention_rate']))}){size_flag}")
             if flag:
                 incomplete_x.append(k)
                 incomplete_y.append(labels[i])
-        fig = go.Figure(go.Heatmap(
-            x=list(range(width)), y=labels, z=z, zmin=0, zmax=1, colorscale="Blues", text=hover,
-            hovertemplate="%{text}<extra></extra>", texttemplate="%{z:.0%}", textfont=dict(size=9),
-            colorbar=dict(title=dict(text="retained"), tickformat=".0%"), xgap=1, ygap=1))
+        common = dict(x=list(range(width)), y=labels, zmin=0, zmax=1, text=hover, xgap=1, ygap=1,
+                      hovertemplate="%{text}<extra></extra>", texttemplate="%{z:.0%}", textfont=dict(size=9))
+        fig = go.Figure(go.Heatmap(z=z, colorscale="Blues", name=f"{threshold}+ customers",
+                                   colorbar=dict(title=dict(text="retained"), tickformat=".0%"), **common))
+        if small:
+            fig.add_trace(go.Heatmap(z=z_small, colorscale=SMALL_COHORT_SCALE, showscale=False,
+                                     name=f"fewer than {threshold} customers", **common))
         fig.add_trace(go.Scatter(x=incomplete_x, y=incomplete_y, mode="markers", name="incomplete period",
                                  marker=dict(symbol="square-open", size=16, color=ORANGE, line=dict(width=2)),
                                  hoverinfo="skip"))
         fig.update_layout(
-            title=f"Cohort retention, {basis} basis: share of each {page.grain}'s new customers still customers",
-            xaxis=dict(title=f"{page.grain}s since the first", dtick=1, range=[-0.5, width - 0.5], zeroline=False),
-            yaxis=dict(autorange="reversed", type="category", automargin=True, showgrid=False),
+            title=f"Cohort retention, {basis} basis: share of each {grain}'s new customers who are customers "
+                  f"at the end of each {grain} since",
+            xaxis=dict(title=f"{grain}s since the first (0 = the end of the cohort's first {grain})", dtick=1,
+                       range=[-0.5, width - 0.5], zeroline=False),
+            yaxis=dict(autorange="reversed", type="category", categoryorder="array", categoryarray=labels,
+                       automargin=True, showgrid=False),
             showlegend=bool(incomplete_x))
         height = max(320, 110 + 22 * len(cohorts))
         parts.append(page.chart(f"chart-cohort-{basis}", fig, height=height))
+        parts.append(month_zero_note(basis, rows, page))
+        if small:
+            cohort_rows = [{"period_start": c, "cohort_customers": sizes[c]} for c in cohorts]
+            smallest, largest = min(sizes[c] for c in small), max(sizes[c] for c in small)
+            low, high = f"{100 / largest:.0f}", f"{100 / max(smallest, 1):.0f}"
+            moves = f"{low} to {high} points" if low != high else f"{high} points"
+            bigger = "" if grain == "year" else " A coarser --grain pools them into larger cohorts."
+            parts.append(small_sample_note(
+                f"cohorts-{basis}", cohort_rows, small, "cohort_customers", "customers", page,
+                f"Their cells are grey rather than blue: one customer moves such a cohort's share by {moves}."
+                f"{bigger}", unit="cohort"))
+    if not parts:
+        raise MissingData(f"<code>fct_cohort_retention</code> has no cohorts at the {grain} grain")
     return "".join(parts)
+
+
+def month_zero_note(basis: str, rows: list[dict[str, Any]], page: Page) -> str:
+    """What a cohort's column 0 counts, and which cohorts it puts below 100%."""
+    grain = page.grain
+    below = [r for r in rows if r["periods_since_first"] == 0 and r["retention_rate"] is not None
+             and r["retention_rate"] < 1]
+    text = (f"<strong>{grain.capitalize()} 0</strong> is counted at the end of the cohort's first {grain}: the share "
+            f"of its new customers who are still customers then.")
+    if below:
+        listed = ", ".join(f"{period_label(r['cohort_period_start'], grain)} ({r['active_customers']} of "
+                           f"{r['cohort_customers']})" for r in below)
+        text += (f" Customers who {MONTH_ZERO_LOSS.get(basis, 'left within their first {grain}').format(grain=grain)}"
+                 f" count in the cohort's size but not at {grain} 0, so it is below 100% for {escape(listed)}.")
+    elif basis == "orders" and page.window.days is None:
+        text += f" With W one {grain}, everyone who ordered in it is, so it is always 100%."
+    return note(text, "cohort-note", basis=basis, below_full=str(len(below)))
 
 
 def order_metrics_section(wh: Warehouse, page: Page) -> str:
     rows = wh.periods("fct_order_metrics", ["orders", "revenue", "average_order_value", "purchase_frequency",
                                             "repeat_customer_rate"], page.grain)
+    code = page.currency.code
     volume = make_subplots(specs=[[{"secondary_y": True}]])
-    volume.add_trace(bar(rows, "revenue", "Revenue", BLUE, page.grain), secondary_y=False)
+    volume.add_trace(bar(rows, "revenue", f"Revenue ({code})", BLUE, page.grain,
+                         value_format=page.currency.hover()), secondary_y=False)
     volume.add_trace(line(rows, "orders", "Orders", ORANGE, page.grain), secondary_y=True)
-    volume.update_layout(title=f"Revenue and orders by {page.grain}")
-    volume.update_yaxes(title_text="revenue", secondary_y=False)
+    volume.update_layout(title=f"Revenue ({code}, net of refunds) and orders by {page.grain}")
+    volume.update_yaxes(title_text=f"revenue ({code})", secondary_y=False)
     volume.update_yaxes(title_text="orders", secondary_y=True, showgrid=False, rangemode="tozero", tickmode="auto")
     mark_incomplete(volume, rows, page.grain)
     rates = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.1,
-                          subplot_titles=("Average order value", "Purchase frequency (orders per ordering customer)",
+                          subplot_titles=(f"Average order value ({code})",
+                                          "Purchase frequency (orders per ordering customer)",
                                           "Repeat customer rate"))
-    rates.add_trace(line(rows, "average_order_value", "AOV", BLUE, page.grain, showlegend=False), row=1, col=1)
-    rates.add_trace(line(rows, "purchase_frequency", "Purchase frequency", TEAL, page.grain, showlegend=False),
-                    row=2, col=1)
+    rates.add_trace(line(rows, "average_order_value", f"AOV ({code})", BLUE, page.grain, showlegend=False,
+                         value_format=page.currency.hover()), row=1, col=1)
+    rates.add_trace(line(rows, "purchase_frequency", "Purchase frequency", TEAL, page.grain, showlegend=False,
+                         value_format="%{y:.2f}"), row=2, col=1)
     rates.add_trace(line(rows, "repeat_customer_rate", "Repeat customer rate", PURPLE, page.grain,
-                         showlegend=False), row=3, col=1)
+                         showlegend=False, value_format="%{y:.1%}"), row=3, col=1)
+    rates.update_yaxes(title_text=code, row=1, col=1)
     rates.update_yaxes(tickformat=".0%", row=3, col=1)
     rates.update_layout(margin=dict(t=40))
     mark_incomplete(rates, rows, page.grain, row="all", col=1)
     return page.chart("chart-order-volume", volume) + page.chart("chart-order-rates", rates, height=600)
 
 
+CLV_MODELS = {"bg_nbd": ("BG/NBD purchase model", 4), "gamma_gamma": ("Gamma-Gamma spend model", 3)}
+
+
+def clv_fit_flags(wh: Warehouse) -> str:
+    """A flag per CLV model whose fit sits at a boundary, did not converge or was not fitted."""
+    try:
+        wh.require("fct_clv_model_parameters", ["model", "converged", "fit_message"], rows=False)
+    except MissingData:
+        return ""
+    fits = {r["model"]: r for r in wh.query(
+        f"select model, bool_and(coalesce(converged, false)) as converged, max(fit_message) as fit_message"
+        f" from {wh.table('fct_clv_model_parameters')} group by model")}
+    flags = []
+    for model, (name, parameters) in CLV_MODELS.items():
+        fit = fits.get(model)
+        message = str((fit or {}).get("fit_message") or "")
+        if fit is None:
+            kind, text = ("not-fitted", f"<strong>{name} not fitted.</strong> It needs at least {parameters} "
+                          "customers with a repeat purchase; its predictions are null, so predicted CLV is too.")
+        elif not fit["converged"]:
+            kind, text = ("not-converged", f"<strong>{name} did not converge</strong>, and its predictions are null "
+                          f"(published only with var clv_on_fit_failure: warn): {escape(message)}")
+        elif "at the boundary" in message:
+            detail = message.split("at the boundary:", 1)[1].strip()
+            kind, text = ("boundary", f"<strong>{name}: the fit sits at a boundary, so the predictions below "
+                          f"are those of a limit model.</strong> {escape(detail.rstrip('.'))}.")
+        else:
+            continue
+        css = "flag bad" if kind == "not-converged" else "flag"
+        flags.append(f'<div class="{css}" data-flag="clv-{kind}" data-model="{model}">{text}</div>')
+    return "".join(flags)
+
+
 def clv_section(wh: Warehouse, page: Page) -> str:
-    wh.require("fct_customer_clv", ["predicted_clv"])
+    wh.require("fct_customer_clv", ["predicted_clv"], rows=False)
+    flags = clv_fit_flags(wh)
+    if not wh.has_rows("fct_customer_clv"):
+        if not flags:
+            raise MissingData("<code>fct_customer_clv</code> has no rows")
+    horizon = clv_horizon(wh)
+    money = page.currency
     values = [float(r["predicted_clv"]) for r in wh.query(
         f"select predicted_clv from {wh.table('fct_customer_clv')} where predicted_clv is not null")]
+    stated = note(
+        f"Predicted revenue per customer over <strong>{escape(horizon.text())}</strong>"
+        + ("" if horizon.stated else f" (var clv_horizon's default: <code>fct_customer_clv</code> does not say)")
+        + f", undiscounted, in {escape(money.code)}: expected purchases (BG/NBD) × expected spend per purchase "
+          "(Gamma-Gamma).", "definition", definition="clv-horizon")
     if not values:
-        raise MissingData("<code>fct_customer_clv</code> has no predicted CLV.")
+        if not flags:
+            raise MissingData("<code>fct_customer_clv</code> has no predicted CLV")
+        return flags + stated + note("No customer has a predicted CLV: see the flags above.")
     ordered = sorted(values)
     median = ordered[len(ordered) // 2] if len(ordered) % 2 else (ordered[len(ordered) // 2 - 1]
                                                                     + ordered[len(ordered) // 2]) / 2
     mean = sum(values) / len(values)
     fig = go.Figure(go.Histogram(x=values, nbinsx=40, marker=dict(color=BLUE, line=dict(color="white", width=1)),
-                                 hovertemplate="CLV %{x}: %{y} customers<extra></extra>"))
-    fig.add_vline(x=median, line=dict(color=ORANGE, dash="dash"), annotation_text=f"median {median:,.2f}",
+                                 hovertemplate="CLV " + money.prefix + "%{x}: %{y} customers<extra></extra>"))
+    fig.add_vline(x=median, line=dict(color=ORANGE, dash="dash"), annotation_text=f"median {money.amount(median)}",
                   annotation_position="top right")
-    fig.add_vline(x=mean, line=dict(color=PURPLE, dash="dot"), annotation_text=f"mean {mean:,.2f}",
+    fig.add_vline(x=mean, line=dict(color=PURPLE, dash="dot"), annotation_text=f"mean {money.amount(mean)}",
                   annotation_position="top right", annotation_y=0.9)
-    fig.update_layout(title=f"Predicted customer lifetime value ({len(values):,} customers)",
-                      xaxis_title="predicted CLV over the horizon", yaxis_title="customers", showlegend=False,
-                      margin=dict(t=50))
-    return page.chart("chart-clv-distribution", fig)
+    fig.update_layout(title=f"Predicted CLV over {horizon.text()} ({len(values):,} customers)",
+                      xaxis_title=f"predicted CLV over {horizon.text()} ({money.code})", yaxis_title="customers",
+                      showlegend=False, margin=dict(t=50))
+    return flags + stated + page.chart("chart-clv-distribution", fig)
+
+
+def acquisition_clv_section(wh: Warehouse, page: Page) -> str:
+    wh.require("fct_acquisition_clv", ["acquisition_month", "acquisition_channel", "acquired_customers", "revenue",
+                                       "acquisition_spend"])
+    rows = wh.query(
+        f"select acquisition_channel as channel, sum(acquired_customers) as customers, sum(revenue) as revenue,"
+        f" sum(acquisition_spend) as spend, min(acquisition_month) as first_month,"
+        f" max(acquisition_month) as last_month from {wh.table('fct_acquisition_clv')}"
+        f" group by acquisition_channel order by sum(acquired_customers) desc, acquisition_channel")
+    money, threshold = page.currency, page.min_sample
+    for r in rows:
+        customers = int(r["customers"] or 0)
+        r["revenue_per_customer"] = float(r["revenue"]) / customers if customers else None
+        r["cac"] = float(r["spend"]) / customers if customers else None
+        r["clv"] = r["revenue_per_customer"] - r["cac"] if customers else None
+        r["small"] = 0 < customers < threshold
+    first = min(r["first_month"] for r in rows)
+    last = max(r["last_month"] for r in rows)
+    labels = [f"{r['channel']} ({int(r['customers']):,})" for r in rows]
+    series = [("revenue_per_customer", "Revenue per customer to date", BLUE),
+              ("cac", "Acquisition cost per customer (CAC)", ORANGE), ("clv", "Cost-based CLV", GREEN)]
+    fig = go.Figure([go.Bar(
+        x=labels, y=[r[column] for r in rows], name=name,
+        marker=dict(color=colour, opacity=[SMALL_OPACITY if r["small"] else 1.0 for r in rows],
+                    pattern=dict(shape=["." if r["small"] else "" for r in rows])),
+        customdata=[" (small sample)" if r["small"] else "" for r in rows],
+        hovertemplate="%{x}%{customdata}: " + money.hover() + "<extra>" + escape(name) + "</extra>")
+        for column, name, colour in series])
+    fig.update_layout(barmode="group", yaxis_title=f"per customer acquired ({money.code})",
+                      xaxis=dict(title="acquisition channel (customers acquired)", type="category"),
+                      title=f"Acquisition CLV by channel, customers acquired {period_label(first, 'month')} to "
+                            f"{period_label(last, 'month')} (pooled), in {money.code}")
+    cells = "".join(
+        f'<tr data-channel="{escape(r["channel"])}"{" class=small" if r["small"] else ""}>'
+        f'<td>{escape(r["channel"])}</td><td>{int(r["customers"]):,}</td><td>{money.amount(r["spend"])}</td>'
+        f'<td>{money.amount(r["revenue"])}</td><td>{money.amount(r["revenue_per_customer"])}</td>'
+        f'<td>{money.amount(r["cac"])}</td><td>{money.amount(r["clv"])}</td></tr>' for r in rows)
+    table = (f'<table class="figures" id="acquisition-clv-table" data-currency="{escape(money.code)}"><thead><tr>'
+             "<th>channel</th><th>customers acquired</th><th>acquisition spend</th><th>revenue to date</th>"
+             "<th>revenue per customer</th><th>CAC</th><th>cost-based CLV</th></tr></thead>"
+             f"<tbody>{cells}</tbody></table>")
+    small = [r for r in rows if r["small"]]
+    sample = ""
+    if small:
+        listed = ", ".join(f"{r['channel']} ({int(r['customers']):,})" for r in small)
+        sample = note(f"<strong>Small samples.</strong> Fewer than {threshold} customers acquired through "
+                      f"{escape(listed)}: their bars are faint and dotted, their rows grey.", "sample-note",
+                      small_sample="acquisition-clv", channels=",".join(r["channel"] for r in small))
+    return page.chart("chart-acquisition-clv", fig) + sample + table
 
 
 def rejected_rows_section(wh: Warehouse, page: Page) -> str:
@@ -523,22 +1021,24 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
     rows = wh.periods("fct_engagement", ["active_users", "new_users", "returning_users", "resurrected_users",
                                          "dormant_users", "daily_stickiness", "monthly_stickiness"], page.grain)
     users = go.Figure([
-        bar(rows, "new_users", "New", GREEN, page.grain),
-        bar(rows, "returning_users", "Returning", BLUE, page.grain),
-        bar(rows, "resurrected_users", "Resurrected", PURPLE, page.grain),
-        bar(rows, "dormant_users", "Dormant (lost since the period before)", RED, page.grain, sign=-1),
+        bar(rows, "new_users", "New", GREEN, page.grain, value_format="%{y:,}"),
+        bar(rows, "returning_users", "Returning", BLUE, page.grain, value_format="%{y:,}"),
+        bar(rows, "resurrected_users", "Resurrected", PURPLE, page.grain, value_format="%{y:,}"),
+        bar(rows, "dormant_users", "Dormant (lost since the period before)", RED, page.grain, sign=-1,
+            value_format="%{y:,}"),
     ])
     users.update_layout(barmode="relative", title=f"Active users by {page.grain}: where they come from",
                         yaxis_title="users")
     mark_incomplete(users, rows, page.grain)
-    traces = [line(rows, "daily_stickiness", "Daily stickiness (average DAU / active users)", BLUE, page.grain)]
+    traces = [line(rows, "daily_stickiness", "Daily stickiness (average DAU / active users)", BLUE, page.grain,
+                   value_format="%{y:.1%}")]
     title = f"Stickiness by {page.grain}"
     if page.grain == "month":
         # Average MAU over one month is that month's active users: always 1, so not drawn.
         title += " (monthly stickiness is 1 at this grain; see the quarter or year grain)"
     else:
         traces.append(line(rows, "monthly_stickiness", "Monthly stickiness (average MAU / active users)", ORANGE,
-                           page.grain))
+                           page.grain, value_format="%{y:.1%}"))
     stickiness = go.Figure(traces)
     stickiness.update_layout(title=title, yaxis=dict(tickformat=".0%", rangemode="tozero"), showlegend=True)
     mark_incomplete(stickiness, rows, page.grain)
@@ -558,7 +1058,7 @@ def power_user_section(wh: Warehouse, page: Page) -> str:
         complete = complete_months(wh)
         candidates = [m for m in months if m in complete] if complete is not None else months[:-1]
     if not candidates:
-        raise MissingData("<code>fct_power_user_curve</code> has no complete month.")
+        raise MissingData("<code>fct_power_user_curve</code> has no complete month")
     month = candidates[-1]
     rows = wh.query(f"select days_active, users, share_of_active_users, users_active_at_least"
                     f" from {wh.table('fct_power_user_curve')} where period_start = ? order by days_active", [month])
@@ -589,70 +1089,136 @@ def email_section(wh: Warehouse, page: Page) -> str:
              ("click_rate", "Click rate", GREEN), ("click_to_open_rate", "Click-to-open rate", PURPLE),
              ("bounce_rate", "Bounce rate", ORANGE), ("unsubscribe_rate", "Unsubscribe rate", RED)]
     rows = wh.periods("fct_email_engagement", ["sends", "deliveries", *[r[0] for r in rates]], page.grain)
-    fig = go.Figure([line(rows, column, name, colour, page.grain) for column, name, colour in rates])
+    small = small_periods(rows, "deliveries", page.min_sample)
+    word = "sends delivered"
+    traces: list[go.Scatter] = []
+    for column, name, colour in rates:
+        traces.append(line(rows, column, name, colour, page.grain, value_format="%{y:.1%}", leave_out=small,
+                           legendgroup=column))
+        if small:
+            traces.append(small_sample_points(rows, column, name, colour, page.grain, small, "deliveries", word,
+                                              value_format="%{y:.1%}", legendgroup=column))
+    if small:
+        traces.append(small_sample_key(page, word))
+    fig = go.Figure(traces)
     fig.update_layout(title=f"Email engagement by {page.grain} (unique, per delivered send; bounces per send)",
                       yaxis=dict(tickformat=".0%", rangemode="tozero"))
     mark_incomplete(fig, rows, page.grain)
-    return page.chart("chart-email", fig)
+    return page.chart("chart-email", fig) + small_sample_note(
+        "email", rows, small, "deliveries", word, page,
+        "Their rates are faint open markers, left off the lines: one open of one send is a 100% open rate.")
 
 
 def nps_section(wh: Warehouse, page: Page) -> str:
     rows = wh.periods("fct_nps", ["responses", "promoters", "passives", "detractors", "net_promoter_score",
                                   "net_promoter_score_margin_of_error"], page.grain)
+    small = small_periods(rows, "responses", page.min_sample)
     # The secondary axis is drawn on top, so the score goes there (on the left) and
     # the response counts behind it (on the right).
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(bar(rows, "responses", "Responses", "#cbd5e1", page.grain), secondary_y=False)
-    score = line(rows, "net_promoter_score", "NPS (95% margin)", BLUE, page.grain)
-    score.error_y = dict(type="data", array=[number(r["net_promoter_score_margin_of_error"]) for r in rows],
-                         visible=True, color=BLUE, thickness=1)
+    fig.add_trace(bar(rows, "responses", "Responses", "#cbd5e1", page.grain, value_format="%{y:,}"),
+                  secondary_y=False)
+    score = line(rows, "net_promoter_score", "NPS (95% margin)", BLUE, page.grain, value_format="%{y:.1f}",
+                 leave_out=small)
+    score.error_y = dict(type="data", visible=True, color=BLUE, thickness=1, array=[
+        None if r["period_start"] in small else number(r["net_promoter_score_margin_of_error"]) for r in rows])
     fig.add_trace(score, secondary_y=True)
+    if small:
+        faint = small_sample_points(rows, "net_promoter_score", "NPS (95% margin)", BLUE, page.grain, small,
+                                    "responses", "responses", value_format="%{y:.1f}")
+        faint.error_y = dict(type="data", visible=True, color=BLUE, thickness=1, array=[
+            number(r["net_promoter_score_margin_of_error"]) for r in rows
+            if r["period_start"] in small and r["net_promoter_score"] is not None])
+        fig.add_trace(faint, secondary_y=True)
+        fig.add_trace(small_sample_key(page, "responses"), secondary_y=True)
     fig.update_yaxes(title_text="NPS", range=[-100, 100], tickmode="array", tickvals=[-100, -50, 0, 50, 100],
                      secondary_y=True, side="left", showgrid=True, gridcolor="#e5e7eb", zerolinecolor="#9ca3af")
     fig.update_yaxes(title_text="responses", secondary_y=False, side="right", showgrid=False, rangemode="tozero")
     fig.update_layout(title=f"Net Promoter Score by {page.grain}")
     mark_incomplete(fig, rows, page.grain)
-    return page.chart("chart-nps", fig)
+    return page.chart("chart-nps", fig) + small_sample_note(
+        "nps", rows, small, "responses", "responses", page,
+        "Their scores are faint open markers, left off the line; the error bars give their (wide) margins.")
 
 
 @dataclass(frozen=True)
 class Section:
     id: str
     title: str
-    intro: str
+    intro: str | Callable[[Page], str]  # HTML
     build: Callable[[Warehouse, Page], str]
+    short: str  # its name in the "No data for" line
 
 
 SECTIONS = [
     Section("headline", "Last complete period against the one before",
-            "Each tile is one mart value of the last complete period; the change is against the period before "
-            "(percentage points for rates).", tiles_section),
+            lambda p: "Each tile is one mart value of the last complete period; the change is against the period "
+                      f"before (percentage points for rates). Money in {escape(p.currency.code)}.",
+            tiles_section, "the headline tiles"),
     Section("mrr", "MRR movements",
-            "Subscriptions basis. The bridge walks from MRR at the start of the last complete period to MRR at "
-            "its end; the bars show every period's movements (contraction and churn below zero).",
-            mrr_bridge_section),
+            lambda p: f"Subscriptions basis, in {escape(p.currency.code)}. The bridge walks from MRR at the start of "
+                      "the last complete period to MRR at its end; the bars show every period's movements "
+                      "(contraction and churn below zero).",
+            mrr_bridge_section, "MRR movements"),
     Section("revenue-retention", "Net and gross revenue retention",
             "NRR and GRR compare each period's end with its start; NRR over 12 months follows the customers who "
-            "had MRR twelve months before the period's end.", revenue_retention_section),
+            "had MRR twelve months before the period's end.", revenue_retention_section, "revenue retention"),
     Section("customer-churn", "Customer churn by basis",
-            "Orders basis: a customer ordered in the trailing window. Subscriptions basis: a customer holds a "
-            "paying subscription.", customer_churn_section),
+            "Churn and the retained share are shares of the customers at the start, and add up to 100%. CRR, "
+            "(customers at end − new) / customers at start, also counts reactivated customers (lapsed, then back) "
+            "as kept, so it sits above the retained share. Subscriptions basis: a customer holds a paying "
+            "subscription.", customer_churn_section, "customer churn"),
     Section("cohorts", "Cohort retention",
-            "Rows are cohorts (the period of each customer's first activity, with its size); columns count "
-            "periods since. A framed cell is a period that is not complete yet.", cohort_section),
-    Section("orders", "Order metrics", "Counted (completed) orders; revenue net of refunds.", order_metrics_section),
+            lambda p: "Rows are cohorts (the customers whose first activity on the basis falls in the period, with "
+                      "their number); columns count periods since, each counted at the period's end. A framed cell "
+                      f"is a period that is not complete yet; grey rows are cohorts of fewer than {p.min_sample} "
+                      "customers.", cohort_section, "cohorts"),
+    Section("orders", "Order metrics",
+            lambda p: f"Counted (completed) orders; revenue net of refunds, in {escape(p.currency.code)}.",
+            order_metrics_section, "order metrics"),
     Section("clv", "Customer lifetime value",
-            "Predicted CLV per customer from the BG/NBD and Gamma-Gamma fit (fct_customer_clv).", clv_section),
+            "Predicted CLV per customer from the BG/NBD and Gamma-Gamma fit (fct_customer_clv, "
+            "fct_clv_model_parameters).", clv_section, "predicted CLV"),
+    Section("acquisition-clv", "Acquisition CLV by channel",
+            lambda p: "From fct_acquisition_clv: per customer acquired (first counted order), lifetime revenue to "
+                      "the as-of date minus acquisition spend, pooled over acquisition months (sums over sums, never "
+                      f"averages of months), in {escape(p.currency.code)}. Retention costs are not subtracted, and "
+                      "recent months have had less time to earn.", acquisition_clv_section, "acquisition CLV"),
     Section("rejected", "Rejected rows", "Raw rows the marts could not use, by reason (rejected_rows).",
-            rejected_rows_section),
-    Section("active-users", "Active users", "From fct_daily_active_users.", active_users_section),
-    Section("engagement", "Engagement and stickiness", "From fct_engagement.", engagement_section),
+            rejected_rows_section, "rejected rows"),
+    Section("active-users", "Active users", "From fct_daily_active_users.", active_users_section, "active users"),
+    Section("engagement", "Engagement and stickiness", "From fct_engagement.", engagement_section, "engagement"),
     Section("power-users", "Power user curve", "From fct_power_user_curve, for the last complete month.",
-            power_user_section),
-    Section("email", "Email engagement", "From fct_email_engagement.", email_section),
-    Section("nps", "Net Promoter Score", "From fct_nps; the error bars give each period's 95% margin of error.",
-            nps_section),
+            power_user_section, "power users"),
+    Section("email", "Email engagement",
+            lambda p: f"From fct_email_engagement. Months with fewer than {p.min_sample} sends delivered are faint "
+                      "and listed below the chart.", email_section, "email"),
+    Section("nps", "Net Promoter Score",
+            lambda p: "From fct_nps; the error bars give each period's 95% margin of error. Periods with fewer than "
+                      f"{p.min_sample} responses are faint and listed below the chart.", nps_section, "NPS"),
 ]
+
+
+def no_data_line(page: Page) -> str:
+    """Everything without data as one line: the items sharing a cause (or a reason) together."""
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for item_id, what, why, cause in page.missing:
+        groups.setdefault(cause or why, []).append((item_id, what, why))
+    parts = []
+    for key, items in groups.items():
+        names = ", ".join(f'<span class="no-data-item" data-item="{escape(i)}">{escape(w)}</span>'
+                          for i, w, _ in items)
+        whys = list(dict.fromkeys(why for _, _, why in items))
+        empty = [w for w in whys if w.endswith(" has no rows")]
+        details = [w for w in whys if w not in empty]
+        if empty:
+            marts = [w[:-len(" has no rows")] for w in empty]
+            details.insert(0, marts[0] + " has no rows" if len(marts) == 1
+                           else f"{', '.join(marts[:-1])} and {marts[-1]} have no rows")
+        reason = "; ".join(details)
+        parts.append(f"{names} ({reason})" if key in whys else f"{names} ({escape(key)}: {reason})")
+    return ('<section id="no-data" class="no-data"><p class="no-data-line"><strong>No data for:</strong> '
+            + "; ".join(parts) + ".</p></section>")
 
 
 # -- the page ---------------------------------------------------------------------------
@@ -663,22 +1229,41 @@ body { margin: 0; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, san
 header { background: #111827; color: white; padding: 20px 32px; }
 header h1 { margin: 0 0 4px; font-size: 22px; }
 header p { margin: 0; color: #d1d5db; font-size: 13px; }
+header p.reading { margin-top: 4px; color: #9ca3af; font-size: 12px; }
 nav { padding: 8px 32px; background: white; border-bottom: 1px solid #e5e7eb; font-size: 13px; }
 nav a { margin-right: 14px; color: #2563eb; text-decoration: none; white-space: nowrap; }
+nav a.no-data-link { color: #6b7280; }
 main { max-width: 1200px; margin: 0 auto; padding: 16px 24px 48px; }
 section { background: white; border-radius: 8px; padding: 16px 20px; margin: 16px 0;
           box-shadow: 0 1px 2px rgba(0,0,0,.06); }
 section h2 { margin: 0 0 4px; font-size: 18px; }
 section > p.intro { margin: 0 0 12px; color: #4b5563; font-size: 13px; }
 .chart { width: 100%; margin: 8px 0 16px; }
-.note { background: #f9fafb; border-left: 3px solid #9ca3af; padding: 8px 12px; color: #4b5563; font-size: 13px; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 12px; }
+.note, .definition, .sample-note, .cohort-note { background: #f9fafb; border-left: 3px solid #9ca3af;
+  padding: 8px 12px; color: #4b5563; font-size: 13px; margin: 8px 0; }
+.definition { border-left-color: #2563eb; }
+.sample-note { border-left-color: #d97706; background: #fffbeb; }
+.flag { background: #fffbeb; border: 1px solid #f59e0b; border-left-width: 4px; border-radius: 4px;
+        padding: 8px 12px; margin: 8px 0; font-size: 13px; color: #78350f; }
+.flag.bad { background: #fef2f2; border-color: #dc2626; color: #7f1d1d; }
+.tile-group { margin: 4px 0 14px; }
+.tile-group h3 { margin: 8px 0 2px; font-size: 14px; }
+.tile-group p.group-note { margin: 0 0 8px; color: #6b7280; font-size: 12px; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; }
 .tile { border: 1px solid #e5e7eb; border-radius: 8px; padding: 12px 14px; }
 .tile-label { font-size: 12px; color: #4b5563; min-height: 30px; }
 .tile-value { font-size: 26px; font-weight: 600; margin: 4px 0; }
 .tile-change { font-size: 13px; font-weight: 500; }
 .tile-change.good { color: #15803d; } .tile-change.bad { color: #b91c1c; } .tile-change.flat { color: #6b7280; }
 .tile-period { font-size: 11px; color: #6b7280; margin-top: 2px; }
+.tile-note { font-size: 11px; color: #4b5563; margin-top: 6px; border-top: 1px solid #f3f4f6; padding-top: 6px; }
+table.figures { border-collapse: collapse; font-size: 13px; margin: 4px 0 8px; }
+table.figures th, table.figures td { padding: 4px 10px; border-bottom: 1px solid #e5e7eb; text-align: right;
+  white-space: nowrap; }
+table.figures th:first-child, table.figures td:first-child { text-align: left; }
+table.figures tr.small td { color: #9ca3af; }
+section.no-data { background: #f9fafb; box-shadow: none; border: 1px dashed #d1d5db; }
+.no-data-line { margin: 0; font-size: 13px; color: #4b5563; }
 code { font-size: 12px; background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
 """
 
@@ -703,24 +1288,34 @@ def as_of(wh: Warehouse) -> date | None:
     return None
 
 
-def render(wh: Warehouse, grain: str, warehouse_path: Path) -> tuple[str, list[str]]:
-    """The page's HTML and the ids of the sections that show a note instead of content."""
-    page = Page(grain)
-    blocks, noted = [], []
+def render(wh: Warehouse, grain: str, warehouse_path: Path, currency: str | None = None,
+           orders_window_days: int | None = None, min_sample: int = MIN_SAMPLE) -> tuple[str, list[str]]:
+    """The page's HTML and the ids of what has no data (sections and parts of them)."""
+    page = Page(grain, reporting_currency(wh, currency), orders_window(wh, orders_window_days, grain), min_sample,
+                has_subscriptions=wh.has_rows("fct_revenue_retention"))
+    blocks, shown = [], []
     for section in SECTIONS:
         try:
             body = section.build(wh, page)
         except MissingData as missing:
-            body = note(f"Not shown: {missing}")
-            noted.append(section.id)
+            page.skip(section.id, section.short, str(missing), missing.cause)
+            continue
+        intro = section.intro(page) if callable(section.intro) else escape(section.intro)
         blocks.append(f'<section id="{section.id}"><h2>{escape(section.title)}</h2>'
-                      f'<p class="intro">{escape(section.intro)}</p>{body}</section>')
-    links = "\n".join(f'<a href="#{s.id}">{escape(s.title)}</a>' for s in SECTIONS)
+                      f'<p class="intro">{intro}</p>{body}</section>')
+        shown.append(section)
+    links = [f'<a href="#{s.id}">{escape(s.title)}</a>' for s in shown]
+    if page.missing:
+        blocks.append(no_data_line(page))
+        links.append('<a class="no-data-link" href="#no-data">No data</a>')
     as_of_date = as_of(wh)
-    subtitle = (f"Warehouse {escape(warehouse_path.name)}"
+    subtitle = (f"Warehouse {escape(warehouse_path.name)}, schema {escape(wh.schema)}"
                 + (f" · data as of {as_of_date.isoformat()}" if as_of_date else "")
-                + f" · {grain} grain · generated {datetime.now().strftime('%Y-%m-%d %H:%M')}"
-                + " · shaded, hatched or open-marker periods are incomplete")
+                + f" · {grain} grain · generated {datetime.now().strftime('%Y-%m-%d %H:%M')}")
+    reading = (f"Money in <strong>{escape(page.currency.code)}</strong> ({escape(page.currency.source)}) · "
+               f"orders basis: a customer has {escape(page.window.short(grain))} · shaded, hatched or open-marker "
+               f"periods are incomplete · faint markers and grey cells: fewer than {min_sample} sends, responses or "
+               "customers")
     charts = json.dumps(page.charts).replace("</", "<\\/")
     document = f"""<!DOCTYPE html>
 <html lang="en">
@@ -732,8 +1327,8 @@ def render(wh: Warehouse, grain: str, warehouse_path: Path) -> tuple[str, list[s
 <script>{plotly.offline.get_plotlyjs()}</script>
 </head>
 <body>
-<header><h1>Retention report</h1><p>{subtitle}</p></header>
-<nav>{links}</nav>
+<header><h1>Retention report</h1><p>{subtitle}</p><p class="reading" id="reading">{reading}</p></header>
+<nav>{" ".join(links)}</nav>
 <main>
 {"".join(blocks)}
 </main>
@@ -742,20 +1337,57 @@ def render(wh: Warehouse, grain: str, warehouse_path: Path) -> tuple[str, list[s
 </body>
 </html>
 """
-    return document, noted
+    return document, [item_id for item_id, *_ in page.missing]
+
+
+def target_warehouse(target: str | None) -> Path:
+    """The DuckDB file of the dbt target `target` (None: the default target), from
+    scripts/warehouse_file.py. A warehouse_file.py whose default_warehouse takes no
+    target resolves only the default one."""
+    try:
+        takes_target = bool(inspect.signature(default_warehouse).parameters)
+    except (TypeError, ValueError):
+        takes_target = True
+    if takes_target:
+        return default_warehouse(target)
+    if target is not None:
+        raise SystemExit(f"report: --target {target} needs default_warehouse(target) in scripts/warehouse_file.py, "
+                         "which this checkout does not have yet: name the DuckDB file with --warehouse")
+    return default_warehouse()
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above zero, not {text}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--warehouse", type=Path, default=None, help=WAREHOUSE_HELP)
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--warehouse", type=Path, default=None, help=WAREHOUSE_HELP)
+    source.add_argument("--target", default=None, metavar="NAME", help=getattr(
+        warehouse_file, "TARGET_HELP", "dbt target of profiles.yml whose DuckDB file to read (default: "
+                                       "$RETENTION_TARGET, else the profile's default target)"))
     parser.add_argument("--output", type=Path, default=None,
                         help="HTML file to write (default: <warehouse name>_report.html beside the warehouse)")
     parser.add_argument("--grain", choices=GRAINS, default="month", help="period grain of tiles and charts")
     parser.add_argument("--schema", default="main", help="schema holding the marts (default: main)")
+    parser.add_argument("--currency", default=None, metavar="CODE",
+                        help="the reporting currency (var reporting_currency) shown on every money figure: an ISO "
+                             "4217 code such as EUR, or a symbol such as $ (default: the currency the warehouse's "
+                             f"staged orders carry at exchange rate 1, else {DEFAULT_CURRENCY})")
+    parser.add_argument("--orders-window-days", type=positive_int, default=None, metavar="N",
+                        help="var orders_activity_window_days of the build, to state the orders basis' window "
+                             "(default: null, one period of the grain, checked against the marts)")
+    parser.add_argument("--min-sample", type=positive_int, default=MIN_SAMPLE, metavar="N",
+                        help="rates over fewer sends delivered, NPS responses, cohort customers or acquired "
+                             f"customers than this are marked as small samples (default: {MIN_SAMPLE})")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    warehouse = (args.warehouse or default_warehouse()).resolve()
+    warehouse = (args.warehouse or target_warehouse(args.target)).resolve()
     if not warehouse.is_file():
         parser.error(f"no warehouse at {warehouse}: build it with scripts/build.sh or name one with --warehouse")
     output = (args.output or warehouse.with_name(f"{warehouse.stem}_report.html")).resolve()
@@ -763,12 +1395,13 @@ def main(argv: list[str] | None = None) -> int:
         wh = Warehouse(con, args.schema)
         if not any(name.startswith(("fct_", "dim_")) for name in wh.columns):
             parser.error(f"{warehouse} has no marts in schema {args.schema}: build them with scripts/build.sh")
-        document, noted = render(wh, args.grain, warehouse)
+        document, missing = render(wh, args.grain, warehouse, args.currency, args.orders_window_days,
+                                   args.min_sample)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(document, encoding="utf-8")
     elapsed = time.perf_counter() - started
-    if noted:
-        print(f"report: sections without data: {', '.join(noted)}")
+    if missing:
+        print(f"report: no data for: {', '.join(missing)}")
     print(f"report: {output} ({output.stat().st_size / 1e6:.1f} MB) written in {elapsed:.1f} s")
     return 0
 
