@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import duckdb
-from warehouse_file import WAREHOUSE_HELP, default_warehouse
+from warehouse_file import TARGET_HELP, WAREHOUSE_HELP, default_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIT_MARTS = ["rejected_rows"]
@@ -80,6 +80,7 @@ def export(warehouse: Path, output: Path, schema: str = "main", storage_version:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warehouse", type=Path, default=None, help=WAREHOUSE_HELP)
+    parser.add_argument("--target", default=None, help=TARGET_HELP)
     parser.add_argument("--output", type=Path, default=None,
                         help="folder to write (default: <warehouse name>_bi beside the warehouse)")
     parser.add_argument("--schema", default="main", help="schema holding the marts (default: main)")
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    warehouse = (args.warehouse or default_warehouse()).resolve()
+    warehouse = (args.warehouse or default_warehouse(args.target)).resolve()
     if not warehouse.is_file():
         parser.error(f"no warehouse at {warehouse}: build it with scripts/build.sh or name one with --warehouse")
     output = (args.output or warehouse.with_name(f"{warehouse.stem}_bi")).resolve()

@@ -1,5 +1,7 @@
 -- stops the run when most of the source is unusable (macros/config/usable_rows.sql)
-{{ config(post_hook="{{ retention.check_usable_rows('acquisition_costs', ref('base_marketing__acquisition_costs')) }}") }}
+{{ config(
+    post_hook="{{ retention.check_usable_rows('acquisition_costs', ref('base_marketing__acquisition_costs')) }}"
+) }}
 
 with
 
