@@ -65,23 +65,44 @@
 {% macro raw_row_hash(columns) %}
     {#- One hash of a raw row's values, a null told apart from empty text (two
         different rows share one only by a collision): what an incremental base
-        model stores (row_hash) and compares the raw table with on every run. -#}
-    {{ return(adapter.dispatch('raw_row_hash', 'retention')(columns)) }}
+        model stores (row_hash) and compares the raw table with on every run.
+        The raw columns' stored types are part of it (raw_types_fingerprint):
+        DuckDB's hash() sees BIGINT 1050 and DECIMAL(18,2) 10.50 as one value,
+        so a feed that recreates a column with another type changes every
+        row's reading, and every row is read again. -#}
+    {{ return(adapter.dispatch('raw_row_hash', 'retention')(columns, retention.raw_types_fingerprint())) }}
 {% endmacro %}
 
-{% macro default__raw_row_hash(columns) -%}
-    {%- set parts = [] -%}
+{% macro default__raw_row_hash(columns, fingerprint) -%}
+    {%- set parts = [retention.string_literal(fingerprint)] -%}
     {%- for column in columns -%}
         {%- do parts.append("coalesce('v' || cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), 'n')") -%}
     {%- endfor -%}
     {{ dbt.hash(parts | join(" || '|' || ")) }}
 {%- endmacro %}
 
-{% macro duckdb__raw_row_hash(columns) -%}
+{% macro duckdb__raw_row_hash(columns, fingerprint) -%}
     {#- DuckDB's own 64-bit hash of the values (nulls hash apart from any value):
-        eight times faster than md5 of the row as text at ten million rows. -#}
-    hash({{ columns | join(', ') }})
+        eight times faster than md5 of the row as text at ten million rows. The
+        fingerprint is a constant, hashed once per vector. -#}
+    hash({{ columns | join(', ') }}, {{ retention.string_literal(fingerprint) }})
 {%- endmacro %}
+
+
+{% macro raw_types_fingerprint() %}
+    {#- The stored types of the raw table the calling model reads (its one
+        source), as text: 'order_id varchar, amount decimal(18,2), ...'. -#}
+    {%- if not execute or model is not defined or (model.sources | map('join', '.') | unique | list | length) != 1 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set source_name, table_name = model.sources[0] -%}
+    {%- set types = retention.raw_source(source_name, table_name)['types'] -%}
+    {%- set parts = [] -%}
+    {%- for name in retention.raw_column_names(table_name) -%}
+        {%- do parts.append(name ~ ' ' ~ (types.get(name) or '') | lower) -%}
+    {%- endfor -%}
+    {{ return(parts | join(', ')) }}
+{% endmacro %}
 
 
 {% macro delete_changed_raw_keys(raw_relation, columns, key_column, raw_key) %}
