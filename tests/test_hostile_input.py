@@ -99,3 +99,40 @@ def test_a_rate_out_of_bounds_fails_at_compile_time_naming_the_var(warehouse: Wa
         return
     assert not run.success
     assert "var exchange_rates gives EUR" in run.text and expected in run.text, run.text
+
+
+CENTS = [("bigint", 1050), ("bigint", 3050), ("bigint", None)]
+DOLLARS = [("decimal(18,2)", Decimal("10.50")), ("decimal(18,2)", Decimal("30.50")), ("decimal(18,2)", None)]
+
+
+def orders_with_amounts(warehouse: Warehouse, amounts) -> None:
+    """Three orders whose amount column has the type and values given."""
+    amount_type = amounts[0][0]
+    warehouse.load_raw(RAW, "orders", [
+        (f"o{i}", f"c{i}", datetime(2024, 1, 5 + i, 10), "completed", amount if amount is not None else 5, "USD", None)
+        for i, (_, amount) in enumerate(amounts)
+    ], columns=[("order_id", "varchar"), ("customer_id", "varchar"), ("ordered_at", "timestamp"),
+                ("status", "varchar"), ("amount", amount_type), ("currency", "varchar"),
+                ("refunded_amount", amount_type)])
+
+
+def test_a_column_recreated_in_another_type_is_read_again(tmp_path):
+    """A feed that sent amounts as integer cents fixes them by recreating the
+    column as decimal dollars: BIGINT 1050 and DECIMAL 10.50 hash alike in
+    DuckDB, so the scheduled run kept 1050 where a full build gives 10.50."""
+    incremental = Warehouse(tmp_path / "incremental")
+    incremental.workdir.mkdir()
+    variables = {"raw_schema": RAW}
+    select = ("run", "--select", "+stg_shop__orders")
+    orders_with_amounts(incremental, CENTS)
+    assert incremental.dbt(*select, vars=variables).success
+    orders_with_amounts(incremental, DOLLARS)
+    run = incremental.dbt(*select, vars=variables)
+    assert run.success, run.text
+    full = Warehouse(tmp_path / "full")
+    full.workdir.mkdir()
+    orders_with_amounts(full, DOLLARS)
+    assert full.dbt(*select, vars=variables).success
+    query = "select order_id, amount from main.stg_shop__orders order by 1"
+    assert incremental.query(query) == full.query(query) == [
+        ("o0", Decimal("10.5")), ("o1", Decimal("30.5")), ("o2", Decimal("5"))]
