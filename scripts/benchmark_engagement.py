@@ -104,10 +104,12 @@ def point_sources(database: Path, work: Path, events_filter: str | None) -> None
 
 
 def table_count(database: Path, table: str) -> int:
+    """Rows of a staging or intermediate model (schemas main_staging, main_intermediate)."""
     import duckdb
 
+    schema = "main_staging" if table.startswith(("stg_", "base_")) else "main_intermediate"
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(f"select count(*) from main.{table}").fetchone()[0]
+        return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
 
 
 def record(results: dict) -> None:

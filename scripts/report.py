@@ -100,15 +100,22 @@ class MissingData(Exception):
 # -- reading the warehouse ------------------------------------------------------
 
 class Warehouse:
+    """The marts in `schema` (the dbt target's schema), and the staging and
+    intermediate models the report also reads, in <schema>_staging and
+    <schema>_intermediate."""
+
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: str):
         self.con = con
         self.schema = schema
+        layers = [schema, f"{schema}_staging", f"{schema}_intermediate"]
         rows = con.execute(
-            "select table_name, column_name from information_schema.columns where table_schema = ?"
-            " order by table_name, ordinal_position", [schema]).fetchall()
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_schema in (?, ?, ?) order by table_name, ordinal_position", layers).fetchall()
         self.columns: dict[str, list[str]] = {}
-        for table, column in rows:
-            self.columns.setdefault(table, []).append(column)
+        self.schemas: dict[str, str] = {}
+        for layer, table, column in sorted(rows, key=lambda row: layers.index(row[0])):
+            if self.schemas.setdefault(table, layer) == layer:
+                self.columns.setdefault(table, []).append(column)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cursor = self.con.execute(sql, params or [])
@@ -116,7 +123,7 @@ class Warehouse:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def table(self, name: str) -> str:
-        return f'"{self.schema}"."{name}"'
+        return f'"{self.schemas.get(name, self.schema)}"."{name}"'
 
     def require(self, table: str, columns: list[str], rows: bool = True) -> None:
         """Raises MissingData unless `table` exists with `columns` (and has rows, unless rows=False)."""

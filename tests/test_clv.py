@@ -116,7 +116,7 @@ def test_cdnow_fit_reproduces_the_published_estimates_within_one_percent(cdnow):
                        "from main.fct_clv_model_parameters order by 1")
     assert [row[:4] for row in fits] == [("bg_nbd", True, 2357, 0), ("gamma_gamma", True, 946, 0)]
     assert all(row[4].startswith("converged") and "boundary" not in row[4] for row in fits)
-    summary = cdnow.query("select count(*), sum(frequency), max(customer_age) from main.int_clv_rfm_summary")[0]
+    summary = cdnow.query("select count(*), sum(frequency), max(customer_age) from main_intermediate.int_clv_rfm_summary")[0]
     assert summary[0] == 2357 and summary[1] == 2457 and summary[2] == pytest.approx(272 / 7)
 
 

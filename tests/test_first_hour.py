@@ -187,7 +187,7 @@ def test_a_feed_without_a_currency_column_is_in_the_reporting_currency(tmp_path)
     assert run.returncode == 0, run.stdout[-3000:]
     assert counted_orders(warehouse) == ORDERS
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select distinct currency from main.stg_shop__orders").fetchall() == [("USD",)]
+        assert con.execute("select distinct currency from main_staging.stg_shop__orders").fetchall() == [("USD",)]
 
 
 @pytest.mark.parametrize(("drop", "expected"), [
@@ -203,7 +203,7 @@ def test_a_missing_table_or_column_fails_before_any_model_runs(tmp_path, drop, e
     run = dbt(project, environment(warehouse, tmp_path), "build", "--vars", "{raw_schema: shop_raw}")
     assert run.returncode != 0
     assert expected in run.stdout and "on-run-start" in run.stdout, run.stdout[-3000:]
-    assert "main" not in schemas(warehouse), "a model ran"
+    assert not [s for s in schemas(warehouse) if s.startswith("main")], "a model ran"
     assert run.stdout.count("SKIP") == 0
 
 
@@ -253,7 +253,7 @@ def test_an_unquoted_real_date_is_read_like_a_quoted_one(tmp_path):
               "--vars", "{raw_schema: shop_raw, clv_calibration_end: 2024-02-29}")
     assert run.returncode == 0, run.stdout[-3000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert str(con.execute("select max(as_of_date) from main.int_reporting_window").fetchone()[0]) == "2024-03-31"
+        assert str(con.execute("select max(as_of_date) from main_intermediate.int_reporting_window").fetchone()[0]) == "2024-03-31"
 
 
 def test_build_sh_takes_your_vars_through_build_docs_and_report(tmp_path):

@@ -72,7 +72,7 @@ def test_exchange_rates_keep_their_precision_to_the_cent(warehouse: Warehouse):
     run = warehouse.dbt("run", "--select", "+stg_shop__orders",
                         vars={"raw_schema": RAW, "exchange_rates": RATES})
     assert run.success, run.text
-    published = dict(warehouse.query("select order_id, amount from main.stg_shop__orders"))
+    published = dict(warehouse.query("select order_id, amount from main_staging.stg_shop__orders"))
     rates = {**RATES, "USD": 1}
     expected = {order_id: exact(amount, rates[currency]) for order_id, currency, amount in ORDER_AMOUNTS}
     assert published == expected
@@ -133,6 +133,6 @@ def test_a_column_recreated_in_another_type_is_read_again(tmp_path):
     full.workdir.mkdir()
     orders_with_amounts(full, DOLLARS)
     assert full.dbt(*select, vars=variables).success
-    query = "select order_id, amount from main.stg_shop__orders order by 1"
+    query = "select order_id, amount from main_staging.stg_shop__orders order by 1"
     assert incremental.query(query) == full.query(query) == [
         ("o0", Decimal("10.5")), ("o1", Decimal("30.5")), ("o2", Decimal("5"))]

@@ -148,20 +148,26 @@ def load(warehouse: Warehouse, state: dict[str, list[list[Any]]],
         warehouse.load_raw(RAW, table, rows, (columns or {}).get(table))
 
 
+LAYERS = ("main", "main_staging", "main_intermediate")
+
+
 def built_tables(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    """Every table and view the project builds: marts in main, staging and
+    intermediate models in main_staging and main_intermediate."""
     tables = warehouse.query(
-        "select table_name from information_schema.tables where table_schema = 'main' order by 1")
+        "select table_schema, table_name from information_schema.tables where table_schema in (?, ?, ?) order by 2",
+        list(LAYERS))
     out = {}
-    for (table,) in tables:
+    for schema, table in tables:
         columns = [
             name for (name,) in warehouse.query(
                 "select column_name from information_schema.columns "
-                "where table_schema = 'main' and table_name = ? order by ordinal_position", [table])
+                "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table])
             if name not in BOOKKEEPING
         ]
         listed = ", ".join(f'"{c}"' for c in columns)
         out[table] = [tuple(columns)] + sorted(
-            warehouse.query(f'select {listed} from main."{table}"'), key=lambda row: tuple(map(str, row)))
+            warehouse.query(f'select {listed} from "{schema}"."{table}"'), key=lambda row: tuple(map(str, row)))
     return out
 
 

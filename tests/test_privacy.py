@@ -49,7 +49,7 @@ expected_hash = documented_recipe()
 
 def email_hashes(warehouse) -> dict[str, str | None]:
     hashes = dict(warehouse.query("select customer_id, email_hash from main.dim_customers"))
-    staged = dict(warehouse.query("select customer_id, email_hash from main.stg_crm__customers"))
+    staged = dict(warehouse.query("select customer_id, email_hash from main_staging.stg_crm__customers"))
     assert staged == {c: h for c, h in hashes.items() if c in staged}, "the mart publishes the staged hash"
     return hashes
 

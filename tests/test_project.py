@@ -184,3 +184,18 @@ def test_timestamptz_sources_are_read_as_utc(warehouse):
         "select period_start, orders from main.fct_order_metrics where period_grain = 'month' order by 1"
     ) == [(date(2024, 1, 1), 1), (date(2024, 2, 1), 1)]
     assert warehouse.query("select last_order_at from main.dim_customers") == [(datetime(2024, 2, 1, 4, 30),)]
+
+
+def test_the_target_schema_holds_what_bi_tools_read(demo_warehouse):
+    """A BI user browsing the target's schema sees the marts, rejected_rows and
+    the semantic layer's time spine; staging and intermediate models live in
+    schemas of their own, the demo's raw tables in retention_demo."""
+    layout: dict[str, set[str]] = {}
+    for schema_table in demo_warehouse.relations():
+        schema, table = schema_table.split(".")
+        layout.setdefault(schema, set()).add(table)
+    assert {t for t in layout["main"] if not t.startswith(("fct_", "dim_"))} == {
+        "rejected_rows", "metricflow_time_spine"}
+    assert layout["main_staging"] and all(t.startswith(("stg_", "base_")) for t in layout["main_staging"])
+    assert layout["main_intermediate"] and all(t.startswith("int_") for t in layout["main_intermediate"])
+    assert set(layout) == {"main", "main_staging", "main_intermediate", "main_formula_checks", "retention_demo"}

@@ -160,7 +160,7 @@ def test_text_timestamp_with_offset_is_that_instant_in_utc(warehouse):
     run = warehouse.dbt("run", "--select", "stg_shop__orders", "+stg_shop__orders",
                         vars={"raw_schema": "feed"})
     assert run.success, run.text
-    found = dict(warehouse.query("select order_id, ordered_at from main.stg_shop__orders"))
+    found = dict(warehouse.query("select order_id, ordered_at from main_staging.stg_shop__orders"))
     assert found == {
         "o1": datetime(2024, 2, 1, 1, 0), "o2": datetime(2024, 1, 31, 18, 0),
         "o3": datetime(2024, 1, 31, 22, 0), "o4": datetime(2024, 1, 31, 0, 0),
@@ -207,7 +207,7 @@ def test_upper_case_raw_table_names_are_read_as_stored(warehouse):
         con.executemany('insert into feed."ORDERS" values (?, ?, ?, ?, ?, ?, ?)', rows)
     run = warehouse.dbt(*BUILD, "--exclude", "path:models/marts/clv", vars={"raw_schema": "feed"})
     assert run.success, run.text
-    assert warehouse.query("select order_id from main.stg_shop__orders") == [("o1",)]
+    assert warehouse.query("select order_id from main_staging.stg_shop__orders") == [("o1",)]
 
 
 def test_a_raw_table_without_a_declared_column_fails_naming_it(warehouse):
