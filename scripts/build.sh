@@ -42,7 +42,7 @@ env -u RETENTION_EMAIL_HASH_KEY dbt docs generate --quiet "${shared[@]}"
 if python scripts/warehouse_file.py --is-duckdb "$target"; then
     echo "==> report"
     python scripts/report.py --target "$target"
-    echo "==> done: marts in $(python scripts/warehouse_file.py "$target"); docs in target/; the report's path is above"
+    echo "==> done: marts in $(python scripts/warehouse_file.py "$target"); docs in ${DBT_TARGET_PATH:-target}/; the report's path is above"
 else
-    echo "==> done: marts built on target $target; docs in target/ (the HTML report reads DuckDB targets only)"
+    echo "==> done: marts built on target $target; docs in ${DBT_TARGET_PATH:-target}/ (the HTML report reads DuckDB targets only)"
 fi

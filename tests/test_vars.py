@@ -1,4 +1,4 @@
-"""Every var the README lists is validated: a bad value fails compilation with a
+"""Every var docs/your_data.md lists is validated: a bad value fails compilation with a
 message that names the var (and what to write instead), never a runtime error
 from the warehouse or a silently wrong number. tests/test_project.py already
 checks one mistake each for period_grains, exchange_rates, as_of_date,

@@ -1,7 +1,7 @@
 {#- Helpers for the incremental models: the order and subscription base
     tables, where the volume and the cleaning cost live. Every model
     downstream of them is a table (measured: an incremental version saved
-    little or nothing at ten million orders; README, Benchmark).
+    little or nothing at ten million orders; docs/benchmark.md).
 
     No model keeps a watermark. A base model stores each raw row's row_hash;
     on every run its pre-hook deletes the keys whose raw rows changed, appeared
