@@ -201,17 +201,6 @@
 {% endmacro %}
 
 
-{% macro raw_schema() %}
-    {#- The schema the raw tables are read from: var raw_schema; without it,
-        the demo's schema while the demo loads, else raw. -#}
-    {%- set schema = var('raw_schema', none) -%}
-    {%- if schema is none -%}
-        {{ return(retention.demo_schema() if retention.demo_data_enabled() else 'raw') }}
-    {%- endif -%}
-    {{ return(retention.checked_raw_schema()) }}
-{% endmacro %}
-
-
 {% macro checked_raw_schema() %}
     {#- var raw_schema as given (none when unset), checked: a name, not blank,
         and not the demo's schema. -#}
