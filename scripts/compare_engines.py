@@ -229,10 +229,10 @@ def corrections() -> list[str]:
                  and row["ended_at"][:4] == "2024" and row["started_at"][:4] == "2023"
                  and row["ended_at"][5:] > row["started_at"][5:])
     return [
-        "update raw.orders set status = 'refunded', refunded_amount = amount "
+        "update retention_demo.orders set status = 'refunded', refunded_amount = amount "
         f"where order_id = '{completed_in('2024-08')}'",
-        f"delete from raw.orders where order_id = '{completed_in('2024-02')}'",
-        f"update raw.subscriptions set ended_at = cast('2023{ended['ended_at'][4:]}' as timestamp) "
+        f"delete from retention_demo.orders where order_id = '{completed_in('2024-02')}'",
+        f"update retention_demo.subscriptions set ended_at = cast('2023{ended['ended_at'][4:]}' as timestamp) "
         f"where subscription_id = '{ended['subscription_id']}' and started_at = cast('{ended['started_at']}' as timestamp)",
     ]
 

@@ -39,7 +39,7 @@ def demo_floor(demo_warehouse, tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("floor")
     with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
         for table in RAW_TABLES:
-            con.execute(f"copy raw.{table} to '{work / (table + '.parquet')}' (format parquet)")
+            con.execute(f"copy retention_demo.{table} to '{work / (table + '.parquet')}' (format parquet)")
     database = work / "floor.duckdb"
     arguments = ["run", "--database", str(database)]
     for table in RAW_TABLES:
