@@ -75,6 +75,18 @@ BAD_ROWS: dict[str, list[tuple[dict[str, str | None], str]]] = {
         ({"amount": "100000000000000000000000000000000e-20"}, "unparseable amount"),
         ({"refunded_amount": "abc"}, "unparseable refunded_amount"),
         ({"refunded_amount": "nan"}, "refunded_amount out of range"),
+        # amounts are judged on their exact values, before they are rounded to 6 decimals
+        ({"amount": "1000000000000000.000001"}, "amount out of range"),
+        ({"amount": "0.0000000000000000001"}, "unparseable amount"),  # a digit beyond the 18th decimal
+        ({"amount": "-0.0000001"}, "negative amount"),
+        ({"refunded_amount": "-1e-7"}, "negative refunded_amount"),
+        ({"refunded_amount": "25.0000001"}, "refunded_amount exceeds amount"),
+        ({"amount": "999999999999999.99", "refunded_amount": "9.99999999999999999e14"},
+         "refunded_amount exceeds amount"),
+        # usable amounts (read exactly, below 10^15) on rows rejected for their currency
+        ({"amount": "999999999999999.99", "currency": "XYZ"}, "currency without exchange rate"),
+        ({"amount": "99999999999999999999e-5", "currency": "XYZ"}, "currency without exchange rate"),
+        ({"amount": "0e40", "currency": "XYZ"}, "currency without exchange rate"),
         ({"status": "shipped"}, "unknown status"),
         ({"currency": "XYZ"}, "currency without exchange rate"),
     ],
@@ -91,6 +103,12 @@ BAD_ROWS: dict[str, list[tuple[dict[str, str | None], str]]] = {
         ({"quantity": "2.5"}, "unparseable quantity"),
         ({"quantity": "two"}, "unparseable quantity"),
         ({"quantity": "1e20"}, "quantity out of range"),
+        ({"quantity": "999999999999999.99"}, "unparseable quantity"),
+        ({"amount": "-0.0000001"}, "negative amount"),
+        # an MRR of 10^15 or more: its sums could overflow the money type
+        ({"amount": "999999999999999", "quantity": "999999999999999"}, "mrr out of range"),
+        ({"billing_interval": "week", "amount": "230769230769230.77"}, "mrr out of range"),
+        ({"amount": "999999999999999.99", "currency": "XYZ"}, "currency without exchange rate"),
     ],
     "customers": [
         ({"created_at": "not a date"}, "unparseable created_at"),

@@ -14,8 +14,11 @@
       instant, and so does a year before 1900 (so they are out of range, not
       unparseable; PostgreSQL has no year 0 to cast).
     - numbers: `[+-]digits[.digits][e±NN]` (at most 20 digits either side of
-      the point, so the text casts to decimal(38, 6) exactly, and a two-digit
-      exponent), `NaN`, `inf`, `infinity`, any case. -#}
+      the point, a one- or two-digit exponent, and no digit beyond the 18th
+      decimal place once the exponent is applied), `NaN`, `inf`, `infinity`,
+      any case. A number is judged on its exact value (try_to_exact_number):
+      the 10^15 bound, signs and refunds are compared before anything is
+      rounded; money keeps 6 decimals, rounded once after the checks. -#}
 
 {% macro raw_value_kind(source_type) %}
     {#- What a raw column's warehouse type holds: text, timestamp, number or
@@ -175,19 +178,72 @@
 
 
 {% macro number_text_pattern() %}
-    {{ return('^[+-]?([0-9]{1,20}([.][0-9]{0,20})?|[.][0-9]{1,20})([eE][+-]?[0-9]{1,2})?$') }}
+    {#- `[+-]digits[.digits][e±NN]`: at most 20 digits either side of the point,
+        an exponent of one or two digits, and no digit beyond the 18th decimal
+        place once the exponent is applied (`1.5e-17` is a number, `1.5e-18` and
+        `0.0000000000000000001` are not), so every text it admits below 10^16
+        casts to decimal(38, 18) exactly on every engine. The last rule is spelled
+        out per exponent: with an exponent of -k the fraction has at most 18 - k
+        digits. -#}
+    {%- set places = 18 -%}
+    {%- set forms = [
+        retention.number_mantissa_pattern(places) ~ '([eE][+-]?0{1,2})?',
+        retention.number_mantissa_pattern(places + 1) ~ '[eE][+]?0?1',
+        retention.number_mantissa_pattern(20) ~ '[eE][+]?([2-9]|0[2-9]|[1-9][0-9])',
+    ] -%}
+    {%- for k in range(1, places + 1) -%}
+        {%- do forms.append(retention.number_mantissa_pattern(places - k) ~ '[eE]-'
+            ~ ('0?' ~ k if k < 10 else k)) -%}
+    {%- endfor -%}
+    {{ return('^[+-]?(' ~ forms | join('|') ~ ')$') }}
+{% endmacro %}
+
+{% macro number_mantissa_pattern(fraction_digits) %}
+    {#- Up to 20 digits, a point and at most `fraction_digits` digits after it. -#}
+    {%- if fraction_digits == 0 -%}
+        {{ return('[0-9]{1,20}[.]?') }}
+    {%- endif -%}
+    {{ return('([0-9]{1,20}([.][0-9]{0,' ~ fraction_digits ~ '})?|[.][0-9]{1,' ~ fraction_digits ~ '})') }}
+{% endmacro %}
+
+
+{% macro is_binary_float_type(source_type) %}
+    {#- True for a double or float column (whose values are binary fractions). -#}
+    {%- set data_type = (source_type or '') | lower -%}
+    {{ return('double' in data_type or 'float' in data_type or 'real' in data_type) }}
+{% endmacro %}
+
+
+{% macro type_exact_number() %}
+    {#- Every number written as text that may be usable or near the bounds
+        (magnitude below 10^16) exactly, with 18 decimals: 16 + 18 digits of 38. -#}
+    {{ return('decimal(38, 18)') }}
+{% endmacro %}
+
+
+{% macro decimal_scale(source_type) %}
+    {#- The scale of a decimal(p, s) / numeric(p, s) warehouse type; none when the
+        type names none. -#}
+    {%- set found = modules.re.search(
+        '(dec|num)[a-z]*[ ]*[(][ ]*[0-9]+[ ]*,[ ]*([0-9]+)[ ]*[)]', (source_type or '') | lower
+    ) -%}
+    {{ return(found.group(2) | int if found else none) }}
 {% endmacro %}
 
 
 {% macro try_to_number(expression, source_type=none) %}
     {#- A raw number as a double (NaN and infinities included, so they can be
-        called out of range); null when it cannot be read. -#}
+        called out of range); null when it cannot be read. A double is close
+        enough to tell unparseable from readable and to read scores; ranges,
+        signs and amounts go through try_to_exact_number. -#}
     {%- set double = retention.type_ratio() -%}
     {%- if retention.raw_value_kind(source_type) == 'number' -%}
-        {#- range-checked in the column's own type first: a PostgreSQL numeric
-            of 1e400 (or NaN) does not cast to a double -#}
-        {{ return('case when abs(' ~ expression ~ ') < 1e15 then cast(' ~ expression ~ ' as ' ~ double
-            ~ ") else cast('Infinity' as " ~ double ~ ') end') }}
+        {#- bounded in the column's own type first, without abs() (the smallest
+            bigint has no absolute value): a PostgreSQL numeric of 1e400 (or NaN)
+            does not cast to a double -#}
+        {{ return('case when ' ~ expression ~ ' > -1e16 and ' ~ expression ~ ' < 1e16 then cast(' ~ expression
+            ~ ' as ' ~ double ~ ') when ' ~ expression ~ " is not null then cast('Infinity' as " ~ double
+            ~ ') end') }}
     {%- endif -%}
     {%- set text = retention.raw_text(expression) -%}
     {%- set parsed -%}
@@ -203,31 +259,116 @@
 {% endmacro %}
 
 
+{% macro try_to_exact_number(expression, source_type=none, number_expression=none) %}
+    {#- A raw number's exact value, for the range check, signs and comparisons,
+        which are made before anything is rounded:
+        - a decimal or integer column: the column itself, compared in its own
+          type (a decimal with more than 22 decimals, which cannot hold 10^15
+          to compare with, is cast to decimal(38, 22): its values are below
+          10^15 anyway);
+        - a double or float column: the double itself (its sign and order are
+          exact; a decimal could not hold 1e-300);
+        - text checked against number_text_pattern: a decimal(38, 18), which
+          holds it exactly; null when it cannot be read or is of magnitude 10^16
+          or more (a double decides that first, so no cast can overflow).
+          `number_expression`, try_to_number's value of the same raw value when
+          the model has it at hand, saves matching the pattern again.
+        NaN and infinities come back as they are: number_in_range is false for
+        them. -#}
+    {%- set exact = retention.type_exact_number() -%}
+    {%- set double = retention.type_ratio() -%}
+    {%- if retention.raw_value_kind(source_type) == 'number' -%}
+        {%- if retention.is_binary_float_type(source_type) -%}
+            {{ return('cast(' ~ expression ~ ' as ' ~ double ~ ')') }}
+        {%- elif (retention.decimal_scale(source_type) or 0) > 22 -%}
+            {{ return('cast(' ~ expression ~ ' as decimal(38, 22))') }}
+        {%- endif -%}
+        {{ return(expression) }}
+    {%- endif -%}
+    {%- set text = retention.raw_text(expression) -%}
+    {%- if number_expression is not none -%}
+        {#- a finite double comes only from a text the pattern admits -#}
+        {%- set parsed -%}
+    case
+        -- zero with a large exponent (0e40) is zero; Spark would not cast it
+        when {{ number_expression }} = 0 then cast(0 as {{ exact }})
+        when abs({{ number_expression }}) < 1e16 then cast({{ text }} as {{ exact }})
+    end
+        {%- endset -%}
+        {{ return(parsed) }}
+    {%- endif -%}
+    {#- nested cases: no engine promises to evaluate `and` left to right -#}
+    {%- set parsed -%}
+    case
+        when {{ retention.regex_full_match(text, retention.number_text_pattern()) }}
+            then case
+                -- zero with a large exponent (0e40) is zero; Spark would not cast it
+                when cast({{ text }} as {{ double }}) = 0 then cast(0 as {{ exact }})
+                when abs(cast({{ text }} as {{ double }})) < 1e16 then cast({{ text }} as {{ exact }})
+            end
+    end
+    {%- endset -%}
+    {{ return(parsed) }}
+{% endmacro %}
+
+
 {% macro number_in_range(number_expression) -%}
-    {#- True for a finite number of magnitude below 10^15. Every supported
-        engine orders NaN above every number, so NaN and infinities are out. -#}
-    (abs({{ number_expression }}) < 1e15)
+    {#- True for a finite number of magnitude below 10^15, compared exactly: the
+        integer bound is cast to a decimal's own type (every type
+        try_to_exact_number gives can hold it) or to a double (which holds 10^15
+        exactly); no abs(), which the smallest bigint does not have. Every
+        supported engine orders NaN above every number, so NaN and the
+        infinities are out; null for null. -#}
+    ({{ number_expression }} > -1000000000000000 and {{ number_expression }} < 1000000000000000)
 {%- endmacro %}
 
 
-{% macro try_to_money(expression, source_type=none) -%}
-    {#- A raw amount as money (decimal major units) when it can be read and is
-        in range (number_in_range); null otherwise. -#}
-    {%- set value = expression if retention.raw_value_kind(source_type) == 'number' else retention.raw_text(expression) -%}
+{% macro try_to_money(expression, source_type=none, exact_expression=none) -%}
+    {#- A raw amount as money (decimal major units, 6 decimals) when it can be
+        read and its exact value (try_to_exact_number, or `exact_expression`
+        when the model has it at hand) is in range (number_in_range); null
+        otherwise. This is where an amount is rounded to 6 decimals: once, half
+        away from zero, from the raw value itself (raw_number_as_money). -#}
+    {%- set exact = exact_expression or retention.try_to_exact_number(expression, source_type) -%}
     case
-        when {{ retention.number_in_range(retention.try_to_number(expression, source_type)) }}
-            then cast({{ value }} as {{ retention.type_money() }})
+        -- zero with a large exponent (0e40) is zero; Spark would not cast it
+        when {{ exact }} = 0 then cast(0 as {{ retention.type_money() }})
+        when {{ retention.number_in_range(exact) }}
+            then {{ retention.raw_number_as_money(expression, source_type) }}
     end
 {%- endmacro %}
 
+{% macro raw_number_as_money(expression, source_type=none) -%}
+    {#- A raw number already known to be readable and in range, cast to money:
+        the one rounding to 6 decimals, half away from zero on every engine.
+        Text is cast straight from the text (exact: no digit passes through a
+        double, and no 128-bit decimal(38, 18) needs dividing down); a decimal
+        or integer column from its own type. A double is cast as its whole part
+        (through a bigint) plus its fraction: DuckDB casts a double to a decimal
+        through a scaled double (999999999999999.0 came out as
+        999999999999998.951424), while the whole part (below 10^15) is exact as a
+        bigint and the fraction (below 1) loses nothing at 6 decimals. -#}
+    {%- set money = retention.type_money() -%}
+    {%- if retention.raw_value_kind(source_type) != 'number' -%}
+        cast({{ retention.raw_text(expression) }} as {{ money }})
+    {%- elif retention.is_binary_float_type(source_type) -%}
+        {%- set double = 'cast(' ~ expression ~ ' as ' ~ retention.type_ratio() ~ ')' -%}
+        {%- set whole = 'case when ' ~ double ~ ' < 0 then ceil(' ~ double ~ ') else floor(' ~ double ~ ') end' -%}
+        (cast(cast({{ whole }} as {{ dbt.type_bigint() }}) as {{ money }})
+            + cast({{ double }} - ({{ whole }}) as {{ money }}))
+    {%- else -%}
+        cast({{ expression }} as {{ money }})
+    {%- endif -%}
+{%- endmacro %}
 
-{% macro try_to_whole_number(expression, source_type=none) -%}
-    {#- A raw count as a bigint when it is a whole number in range; null
-        otherwise. -#}
-    {%- set number = retention.try_to_number(expression, source_type) -%}
+
+{% macro try_to_whole_number(expression, source_type=none, exact_expression=none) -%}
+    {#- A raw count as a bigint when its exact value (try_to_exact_number, or
+        `exact_expression`) is a whole number in range; null otherwise. -#}
+    {%- set exact = exact_expression or retention.try_to_exact_number(expression, source_type) -%}
     case
-        when {{ retention.number_in_range(number) }} and {{ number }} = floor({{ number }})
-            then cast({{ number }} as {{ dbt.type_bigint() }})
+        when {{ retention.number_in_range(exact) }} and {{ exact }} = floor({{ exact }})
+            then cast({{ exact }} as {{ dbt.type_bigint() }})
     end
 {%- endmacro %}
 

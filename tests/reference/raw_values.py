@@ -9,10 +9,13 @@ text. Text is read by these rules:
   it is UTC. `infinity` / `-infinity` are instants far in the future / past,
   and so is any year before 1900.
 - a number is [+-]digits[.digits][e±NN] (at most 20 digits either side of the
-  point, an exponent of one or two digits), or NaN, inf, infinity (any case).
+  point, an exponent of one or two digits, no digit beyond the 18th decimal
+  place once the exponent is applied), or NaN, inf, infinity (any case).
 Blank text is a missing value. A timestamp is in range from 1900-01-01 to the
 moment the build runs plus one day; a number when it is finite and its
-magnitude is below 10^15.
+magnitude is below 10^15, judged on the exact value read (text to its last
+digit; a decimal column in full, but one with more than 22 decimals is
+rounded to 22 first; a double is its double).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 MISSING = object()  # blank or null
@@ -32,6 +35,8 @@ TIMESTAMP = re.compile(
     r"(Z|[+-]\d{2}(?::\d{2})?)?)?"
 )
 NUMBER = re.compile(r"[+-]?(?:\d{1,20}(?:\.\d{0,20})?|\.\d{1,20})(?:[eE][+-]?\d{1,2})?")
+DECIMAL_PLACES = 18  # text: "no digit beyond the 18th decimal place once the exponent is applied"
+COLUMN_DECIMAL_PLACES = 22  # a decimal column "with more than 22 decimals is rounded to 22 first"
 FAR_FUTURE = datetime(9999, 12, 31, 23, 59, 59)
 FAR_PAST = datetime(1, 1, 1)
 
@@ -78,37 +83,62 @@ def read_timestamp(value: Any) -> Any:
     return shifted.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def read_number(value: Any) -> Any:
-    """A float (NaN and infinities included), MISSING or UNPARSEABLE."""
+def read_exact_number(value: Any) -> Any:
+    """The exact value read: a Decimal (text, decimals, integers) or a float (a
+    double column; NaN and infinities included); MISSING or UNPARSEABLE."""
     if is_blank(value):
         return MISSING
-    if isinstance(value, (int, float, Decimal)):
-        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return float(value)
+        if value.as_tuple().exponent < -COLUMN_DECIMAL_PLACES:
+            return value.quantize(Decimal(1).scaleb(-COLUMN_DECIMAL_PLACES), rounding=ROUND_HALF_UP)
+        return value
     text = str(value).strip()
     if text.lower() in ("nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
         return float(text.lower().replace("infinity", "inf"))
     if not NUMBER.fullmatch(text):
         return UNPARSEABLE
-    return float(text)
+    number = Decimal(text)
+    # the digits as written, the exponent applied: trailing zeros count
+    if number.as_tuple().exponent < -DECIMAL_PLACES:
+        return UNPARSEABLE
+    return number
 
 
-def number_in_range(number: float) -> bool:
-    return math.isfinite(number) and abs(number) < 1e15
+def read_number(value: Any) -> Any:
+    """A float (NaN and infinities included), MISSING or UNPARSEABLE."""
+    number = read_exact_number(value)
+    if number is MISSING or number is UNPARSEABLE:
+        return number
+    return float(number)
+
+
+def number_in_range(number: float | Decimal) -> bool:
+    """Finite and of magnitude below 10^15, compared exactly."""
+    if isinstance(number, float):
+        return math.isfinite(number) and abs(number) < 1e15
+    return number.is_finite() and abs(number) < 10**15
 
 
 def read_money(value: Any) -> Any:
-    """Decimal when usable; MISSING, UNPARSEABLE, or 'out of range'."""
-    number = read_number(value)
+    """The exact Decimal read when usable (unrounded: checks compare it); MISSING,
+    UNPARSEABLE, or 'out of range'."""
+    number = read_exact_number(value)
     if number is MISSING or number is UNPARSEABLE:
         return number
     if not number_in_range(number):
         return "out of range"
-    return value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    return number if isinstance(number, Decimal) else Decimal(number)
 
 
 def read_whole_number(value: Any) -> Any:
     """int when usable; MISSING, UNPARSEABLE (not a number, or not whole) or 'out of range'."""
-    number = read_number(value)
+    number = read_exact_number(value)
     if number is MISSING or number is UNPARSEABLE:
         return number
     if not number_in_range(number):

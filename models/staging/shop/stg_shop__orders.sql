@@ -1,5 +1,7 @@
 -- stops the run when most of the source is unusable (macros/config/usable_rows.sql)
-{{ config(post_hook="{{ retention.check_usable_rows('orders', ref('base_shop__orders')) }}") }}
+{{ config(
+    post_hook="{{ retention.check_usable_rows('orders', ref('base_shop__orders')) }}"
+) }}
 
 with
 

@@ -83,8 +83,12 @@ parsed as (
         {{ retention.try_to_timestamp('ended_at', raw_types.ended_at) }} as parsed_ended_at,
         nullif(lower(trim(cast(billing_interval as {{ dbt.type_string() }}))), '') as billing_interval,
         {{ retention.try_to_number('amount', raw_types.amount) }} as parsed_amount,
+        -- exact values: ranges and signs are judged on them, before any rounding
+        {{ retention.try_to_exact_number('amount', raw_types.amount) }} as exact_amount,
+        -- rounded to the money type's 6 decimals here, once; null when out of range
         {{ retention.try_to_money('amount', raw_types.amount) }} as original_amount,
         {{ retention.try_to_number('quantity', raw_types.quantity) }} as parsed_quantity,
+        {{ retention.try_to_exact_number('quantity', raw_types.quantity) }} as exact_quantity,
         {{ retention.try_to_whole_number('quantity', raw_types.quantity) }} as quantity,
         nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as currency,
         {{ retention.row_as_text(raw_columns) }} as raw_row,
@@ -150,13 +154,18 @@ checked as (
             when typed.parsed_amount is null and typed.has_raw_amount then 'unparseable amount'
             when typed.original_amount is null and typed.has_raw_amount then 'amount out of range'
             when typed.original_amount is null then 'missing amount'
-            when typed.original_amount < 0 then 'negative amount'
+            when typed.exact_amount < 0 then 'negative amount'
             when typed.has_raw_quantity and (
                 typed.parsed_quantity is null
-                or ({{ retention.number_in_range('typed.parsed_quantity') }} and typed.quantity is null)
+                or ({{ retention.number_in_range('typed.exact_quantity') }} and typed.quantity is null)
             ) then 'unparseable quantity'
             when typed.quantity is null and typed.has_raw_quantity then 'quantity out of range'
             when typed.quantity < 0 then 'negative quantity'
+            -- MRR in the row's own currency below 10^15, like the amount: then no sum
+            -- of accepted rows comes near the money type's 10^32 (docs/metrics.md)
+            when not {{ retention.monthly_recurring_revenue_in_range(
+                'typed.original_amount', 'typed.quantity', 'typed.billing_interval'
+            ) }} then 'mrr out of range'
             when typed.currency is null then 'missing currency'
             when {{ retention.exchange_rate('typed.currency') }} is null then 'currency without exchange rate'
         end as rejection_reason

@@ -82,10 +82,8 @@ parsed as (
         {{ retention.try_to_timestamp('ordered_at', raw_types.ordered_at) }} as parsed_ordered_at,
         nullif(lower(trim(cast(status as {{ dbt.type_string() }}))), '') as clean_status,
         {{ retention.try_to_number('amount', raw_types.amount) }} as parsed_amount,
-        {{ retention.try_to_money('amount', raw_types.amount) }} as original_amount,
         nullif(upper(trim(cast(currency as {{ dbt.type_string() }}))), '') as clean_currency,
         {{ retention.try_to_number('refunded_amount', raw_types.refunded_amount) }} as parsed_refunded_amount,
-        {{ retention.try_to_money('refunded_amount', raw_types.refunded_amount) }} as original_refunded_amount,
         {{ retention.raw_row_hash(raw_columns) }} as row_hash,
         {{ retention.has_raw_value('ordered_at', raw_types.ordered_at) }} as has_raw_ordered_at,
         {{ retention.has_raw_value('amount', raw_types.amount) }} as has_raw_amount,
@@ -97,14 +95,30 @@ parsed as (
 
 ),
 
-typed as (
+exact_values as (
 
     select
         *,
         case
             when {{ retention.timestamp_in_range('parsed_ordered_at') }} then parsed_ordered_at
-        end as clean_ordered_at
+        end as clean_ordered_at,
+        -- exact values: the range, the sign and the refund are judged on them, before any rounding
+        {{ retention.try_to_exact_number('amount', raw_types.amount, 'parsed_amount') }} as exact_amount,
+        {{ retention.try_to_exact_number('refunded_amount', raw_types.refunded_amount, 'parsed_refunded_amount') }}
+            as exact_refunded_amount
     from parsed
+
+),
+
+typed as (
+
+    select
+        *,
+        -- rounded to the money type's 6 decimals here, once; null when out of range
+        {{ retention.try_to_money('amount', raw_types.amount, 'exact_amount') }} as original_amount,
+        {{ retention.try_to_money('refunded_amount', raw_types.refunded_amount, 'exact_refunded_amount') }}
+            as original_refunded_amount
+    from exact_values
 
 ),
 
@@ -136,13 +150,13 @@ checked as (
             when typed.parsed_amount is null and typed.has_raw_amount then 'unparseable amount'
             when typed.original_amount is null and typed.has_raw_amount then 'amount out of range'
             when typed.original_amount is null then 'missing amount'
-            when typed.original_amount < 0 then 'negative amount'
+            when typed.exact_amount < 0 then 'negative amount'
             when typed.parsed_refunded_amount is null and typed.has_raw_refunded_amount
                 then 'unparseable refunded_amount'
             when typed.original_refunded_amount is null and typed.has_raw_refunded_amount
                 then 'refunded_amount out of range'
-            when typed.original_refunded_amount < 0 then 'negative refunded_amount'
-            when typed.original_refunded_amount > typed.original_amount then 'refunded_amount exceeds amount'
+            when typed.exact_refunded_amount < 0 then 'negative refunded_amount'
+            when typed.exact_refunded_amount > typed.exact_amount then 'refunded_amount exceeds amount'
             when typed.clean_currency is null then 'missing currency'
             when {{ retention.exchange_rate('typed.clean_currency') }} is null then 'currency without exchange rate'
         end as rejection_reason
