@@ -9,8 +9,9 @@ from tests.dbt_harness import Warehouse
 # built once there; these files' tests go one by one instead (they share no
 # fixture), and the files here start first, longest first, so that no process
 # is left with a long file at the end while the other is idle.
-TESTS_APART = {"test_incremental.py"}
-LONGEST_FIRST = ["test_incremental.py", "test_reference.py", "test_orchestrators.py", "test_text_feed.py"]
+TESTS_APART = {"test_incremental.py", "test_first_hour.py"}
+LONGEST_FIRST = ["test_incremental.py", "test_reference.py", "test_orchestrators.py", "test_first_hour.py",
+                 "test_text_feed.py"]
 
 
 @pytest.hookimpl(tryfirst=True)
