@@ -23,6 +23,8 @@ KEYS = {
     "fct_email_engagement": ("period_grain", "period_start"),
     "fct_email_campaigns": ("campaign_id",),
     "fct_nps": ("period_grain", "period_start"),
+    "fct_customer_periods": ("basis", "period_grain", "period_start", "customer_id"),
+    "fct_retention_by_segment": ("basis", "period_grain", "period_start", "segment_dimension", "segment_value"),
 }
 
 

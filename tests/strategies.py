@@ -391,3 +391,53 @@ def text_histories(draw):
     bad_share = draw(st.sampled_from([4, 8, 1000]))
     return {table: None if rows is None else [row_as_text(row, salt, bad_share) for row in rows]
             for table, rows in raw.items()}
+
+
+# -- spec section 11, segments --------------------------------------------------------------------
+def subscription_row(subscription_id, customer_id, plan_id, started_at, ended_at, amount) -> dict:
+    return {"subscription_id": subscription_id, "customer_id": customer_id, "plan_id": plan_id,
+            "started_at": started_at, "ended_at": ended_at, "billing_interval": "month",
+            "amount": Decimal(str(amount)), "quantity": None, "currency": "USD"}
+
+
+ATTRIBUTE_VALUES = {"industry": [" Retail", "retail", "Retail ", "", "  ", None, "SaaS"],
+                    "company_size": ["1-10", " 11-50 ", None, 50, "11-50"]}
+PLANS = ["basic", "pro", "Pro", None, " pro "]
+
+
+@st.composite
+def segment_histories(draw):
+    """histories() without the engagement sources, plus what section 11 turns on: customer attributes
+    with blanks, customers rows that differ in an attribute only, plan moves within a period and on
+    its boundaries, several subscriptions per customer running at once, and ties in MRR."""
+    raw = {t: rows for t, rows in draw(histories(max_orders=15, max_subscriptions=4)).items()
+           if t not in ENGAGEMENT_TABLES}
+    if raw["customers"] is not None:
+        for row in raw["customers"]:
+            for name, values in ATTRIBUTE_VALUES.items():
+                row[name] = draw(st.sampled_from(values))
+        if raw["customers"] and draw(st.booleans()):
+            twin = dict(draw(st.sampled_from(raw["customers"])))
+            twin["industry"] = draw(st.sampled_from(ATTRIBUTE_VALUES["industry"]))
+            raw["customers"].append(twin)
+    if raw["subscriptions"] is not None:
+        extra = []
+        for index in range(draw(st.integers(0, 4))):
+            customer_id = draw(st.sampled_from(CUSTOMERS))
+            start = draw(instants)
+            amount = draw(st.sampled_from([Decimal("20.00"), Decimal("20.00"), Decimal("35.50"), Decimal("0.00")]))
+            # a move, on a boundary or within a period, to a plan of the same or another price
+            move = draw(st.one_of(st.sampled_from([b for b in BOUNDARIES if b > start] or [start + timedelta(days=9)]),
+                                  st.builds(lambda d: start + timedelta(days=d, hours=5), st.integers(1, 90))))
+            first, second = draw(st.sampled_from(PLANS)), draw(st.sampled_from(PLANS))
+            extra.append(subscription_row(f"x{index}", customer_id, first, start, move, amount))
+            extra.append(subscription_row(f"x{index}", customer_id, second, move, draw(st.sampled_from(
+                [None, move + timedelta(days=40)])), draw(st.sampled_from([amount, Decimal("20.00"),
+                                                                             Decimal("60.00")]))))
+            if draw(st.booleans()):  # a second subscription beside it, maybe at the same price: a tie
+                extra.append(subscription_row(f"y{index}", customer_id, draw(st.sampled_from(PLANS)), start,
+                                          draw(st.sampled_from([None, move])), amount))
+        raw["subscriptions"] = raw["subscriptions"] + extra
+    return raw
+
+

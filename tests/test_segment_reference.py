@@ -6,7 +6,7 @@ histories. Pure Python: no dbt, no warehouse."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,116 +16,18 @@ from hypothesis import strategies as st
 from tests.reference import segment_reference
 from tests.reference.segment_reference import (NO_PLAN, UNKNOWN, PlanRow, SegmentReference, choose_plan,
                                                invariant_failures, is_running, smallest_plan)
-from tests.strategies import BOUNDARIES, CUSTOMERS, ENGAGEMENT_TABLES, histories, instants
+from tests.strategies import ATTRIBUTE_VALUES, segment_histories
+
+from tests.segment_examples import (FEBRUARY, company_mismatches, country_mismatches, customer, only, order,
+                                    plan_mismatches, segment, subscription, worked_example_raw)
 
 RATES = {"EUR": Decimal("1.25")}
 EXAMPLES = int(os.environ.get("RETENTION_SEGMENT_EXAMPLES", "40"))
 
 
-def subscription(subscription_id, customer_id, plan_id, started_at, ended_at, amount, interval="month",
-                 quantity=None, currency="USD") -> dict:
-    return {"subscription_id": subscription_id, "customer_id": customer_id, "plan_id": plan_id,
-            "started_at": started_at, "ended_at": ended_at, "billing_interval": interval,
-            "amount": Decimal(str(amount)), "quantity": quantity, "currency": currency}
-
-
-def customer(customer_id, country=None, acquisition_channel=None, **attributes) -> dict:
-    return {"customer_id": customer_id, "created_at": None, "country": country,
-            "acquisition_channel": acquisition_channel, "email": None, **attributes}
-
-
-def order(order_id, customer_id, at, amount="10.00", status="completed") -> dict:
-    return {"order_id": order_id, "customer_id": customer_id, "ordered_at": at, "status": status,
-            "amount": Decimal(amount), "currency": "USD", "refunded_amount": None}
-
-
-def only(rows: list[dict], **key) -> dict:
-    matches = [r for r in rows if all(r[k] == v for k, v in key.items())]
-    assert len(matches) == 1, (key, matches)
-    return matches[0]
-
-
-# -- section 11's worked example ------------------------------------------------------------------
-FEBRUARY = date(2024, 2, 1)
-
-
-def worked_example_raw() -> dict:
-    """At 1 February: c1 (US, plan A, 50) moves to plan B at 30; c2 (US, plan A, 50) churns; c3 (US,
-    plan B, 100) grows to 120; c4 (DE, plan A, 50) stays. c5 (DE) starts plan B at 30 during February.
-    Monthly plans; every change happens within February, every start before it (but c5's)."""
-    return {
-        "orders": [],
-        "subscriptions": [
-            subscription("s1", "c1", "A", datetime(2024, 1, 10), datetime(2024, 2, 15), 50),
-            subscription("s1", "c1", "B", datetime(2024, 2, 15), None, 30),
-            subscription("s2", "c2", "A", datetime(2024, 1, 5), datetime(2024, 2, 20), 50),
-            subscription("s3", "c3", "B", datetime(2024, 1, 3), datetime(2024, 2, 10), 100),
-            subscription("s3", "c3", "B", datetime(2024, 2, 10), None, 120),
-            subscription("s4", "c4", "A", datetime(2024, 1, 7), None, 50),
-            subscription("s5", "c5", "B", datetime(2024, 2, 12), None, 30),
-        ],
-        "customers": [customer("c1", "US"), customer("c2", "US"), customer("c3", "US"), customer("c4", "DE"),
-                      customer("c5", "DE")],
-    }
-
-
 def worked_example_marts() -> dict:
     segments = SegmentReference(worked_example_raw(), grains=("month",), as_of_date=date(2024, 2, 29))
     return {**segments.marts(), **segments.company_marts()}
-
-
-def mismatches(row: dict, **expected) -> list[str]:
-    found = []
-    for column, value in expected.items():
-        actual = row[column]
-        if isinstance(value, float) and actual is not None:
-            ok = round(actual, 3) == value
-        else:
-            ok = actual == value
-        if not ok:
-            found.append(f"{row.get('segment_value', 'company')} {column}: {actual!r}, expected {value!r}")
-    return found
-
-
-def segment(marts: dict, dimension: str, value: str) -> dict:
-    return only(marts["fct_retention_by_segment"], basis="subscriptions", period_grain="month",
-                period_start=FEBRUARY, segment_dimension=dimension, segment_value=value)
-
-
-def company_mismatches(marts: dict) -> list[str]:
-    retention = only(marts["fct_customer_retention"], basis="subscriptions", period_grain="month",
-                     period_start=FEBRUARY)
-    revenue = only(marts["fct_revenue_retention"], period_grain="month", period_start=FEBRUARY)
-    return (mismatches(retention, customers_at_start=4, customers_at_end=4, new_customers=1, retained_customers=3,
-                       churned_customers=1, customer_retention_rate=0.75)
-            + mismatches(revenue, mrr_at_start=Decimal(250), mrr_at_end=Decimal(230), new_mrr=Decimal(30),
-                         expansion_mrr=Decimal(20), contraction_mrr=Decimal(20), churned_mrr=Decimal(50)))
-
-
-def country_mismatches(marts: dict) -> list[str]:
-    return (mismatches(segment(marts, "country", "US"), customers_at_start=3, customers_at_end=2, new_customers=0,
-                       retained_customers=2, customer_retention_rate=0.667, mrr_at_start=Decimal(200),
-                       mrr_at_end=Decimal(150))
-            + mismatches(segment(marts, "country", "DE"), customers_at_start=1, customers_at_end=2, new_customers=1,
-                         retained_customers=1, customer_retention_rate=1.0, mrr_at_start=Decimal(50),
-                         mrr_at_end=Decimal(80)))
-
-
-def plan_mismatches(marts: dict) -> list[str]:
-    values = {r["segment_value"] for r in marts["fct_retention_by_segment"]
-              if r["segment_dimension"] == "plan" and r["period_start"] == FEBRUARY}
-    found = [] if values == {"A", "B"} else [f"plan values {sorted(values)}"]
-    if "A" in values:
-        found += mismatches(segment(marts, "plan", "A"), customers_at_start=3, customers_at_end=2, new_customers=0,
-                            retained_customers=2, mrr_at_start=Decimal(150), mrr_at_end=Decimal(80),
-                            contraction_mrr=Decimal(20), churned_mrr=Decimal(50), expansion_mrr=Decimal(0),
-                            new_mrr=Decimal(0))
-    if "B" in values:
-        found += mismatches(segment(marts, "plan", "B"), customers_at_start=1, customers_at_end=2, new_customers=1,
-                            retained_customers=1, mrr_at_start=Decimal(100), mrr_at_end=Decimal(150),
-                            expansion_mrr=Decimal(20), new_mrr=Decimal(30), contraction_mrr=Decimal(0),
-                            churned_mrr=Decimal(0))
-    return found
 
 
 def test_worked_example_company_numbers():
@@ -351,8 +253,8 @@ def test_year_ago_customers_make_the_twelve_month_sum_exact():
         subscription("s1", "c1", "A", datetime(2022, 12, 10), datetime(2023, 6, 1), 50),
         subscription("s2", "c2", "A", datetime(2022, 12, 10), None, 20),
     ]}
-    literal = SegmentReference(raw, grains=("month",), as_of_date=date(2023, 12, 31))
-    widened = SegmentReference(raw, grains=("month",), as_of_date=date(2023, 12, 31), include_year_ago_customers=True)
+    literal = SegmentReference(raw, grains=("month",), as_of_date=date(2023, 12, 31), include_year_ago_customers=False)
+    widened = SegmentReference(raw, grains=("month",), as_of_date=date(2023, 12, 31))
     company = only(literal.company_marts()["fct_revenue_retention"], period_start=date(2023, 12, 1))
     assert company["mrr_12_months_before_end"] == 70  # c1 and c2 on 1 January 2023 (the end is 1 January 2024)
     december = [r for r in literal.fct_customer_periods() if r["period_start"] == date(2023, 12, 1)]
@@ -364,50 +266,13 @@ def test_year_ago_customers_make_the_twelve_month_sum_exact():
     for segments, exact in ((literal, False), (widened, True)):
         marts = {**segments.marts(), **segments.company_marts()}
         assert invariant_failures(marts, segments.dimensions, year_ago_customers_included=exact) == []
+    # the published default: the twelve-month sums are exact per segment too
+    plan_a = only(widened.fct_retention_by_segment(), period_start=date(2023, 12, 1), segment_dimension="plan",
+                  segment_value="A")
+    assert plan_a["mrr_12_months_before_end"] == 70
 
 
 # -- generated histories -------------------------------------------------------------------------------
-ATTRIBUTE_VALUES = {"industry": [" Retail", "retail", "Retail ", "", "  ", None, "SaaS"],
-                    "company_size": ["1-10", " 11-50 ", None, 50, "11-50"]}
-PLANS = ["basic", "pro", "Pro", None, " pro "]
-
-
-@st.composite
-def segment_histories(draw):
-    """histories() without the engagement sources, plus what section 11 turns on: customer attributes
-    with blanks, customers rows that differ in an attribute only, plan moves within a period and on
-    its boundaries, several subscriptions per customer running at once, and ties in MRR."""
-    raw = {t: rows for t, rows in draw(histories(max_orders=15, max_subscriptions=4)).items()
-           if t not in ENGAGEMENT_TABLES}
-    if raw["customers"] is not None:
-        for row in raw["customers"]:
-            for name, values in ATTRIBUTE_VALUES.items():
-                row[name] = draw(st.sampled_from(values))
-        if raw["customers"] and draw(st.booleans()):
-            twin = dict(draw(st.sampled_from(raw["customers"])))
-            twin["industry"] = draw(st.sampled_from(ATTRIBUTE_VALUES["industry"]))
-            raw["customers"].append(twin)
-    if raw["subscriptions"] is not None:
-        extra = []
-        for index in range(draw(st.integers(0, 4))):
-            customer_id = draw(st.sampled_from(CUSTOMERS))
-            start = draw(instants)
-            amount = draw(st.sampled_from([Decimal("20.00"), Decimal("20.00"), Decimal("35.50"), Decimal("0.00")]))
-            # a move, on a boundary or within a period, to a plan of the same or another price
-            move = draw(st.one_of(st.sampled_from([b for b in BOUNDARIES if b > start] or [start + timedelta(days=9)]),
-                                  st.builds(lambda d: start + timedelta(days=d, hours=5), st.integers(1, 90))))
-            first, second = draw(st.sampled_from(PLANS)), draw(st.sampled_from(PLANS))
-            extra.append(subscription(f"x{index}", customer_id, first, start, move, amount))
-            extra.append(subscription(f"x{index}", customer_id, second, move, draw(st.sampled_from(
-                [None, move + timedelta(days=40)])), draw(st.sampled_from([amount, Decimal("20.00"),
-                                                                             Decimal("60.00")]))))
-            if draw(st.booleans()):  # a second subscription beside it, maybe at the same price: a tie
-                extra.append(subscription(f"y{index}", customer_id, draw(st.sampled_from(PLANS)), start,
-                                          draw(st.sampled_from([None, move])), amount))
-        raw["subscriptions"] = raw["subscriptions"] + extra
-    return raw
-
-
 VARIANTS = {
     "default": {},
     "window_days_and_as_of": {"orders_activity_window_days": 45, "as_of_date": date(2024, 9, 15)},

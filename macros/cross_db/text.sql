@@ -10,3 +10,18 @@
         {%- if not loop.last %} || '|' || {% endif -%}
     {%- endfor -%}
 {%- endmacro %}
+
+
+{% macro text_in_code_point_order(expression) %}
+    {#- `expression` as a sort key that orders text by code point, as DuckDB and
+        Spark always do; PostgreSQL's order follows the database's collation. -#}
+    {{ return(adapter.dispatch('text_in_code_point_order', 'retention')(expression)) }}
+{% endmacro %}
+
+{% macro default__text_in_code_point_order(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro postgres__text_in_code_point_order(expression) -%}
+    {{ expression }} collate "C"
+{%- endmacro %}

@@ -21,23 +21,21 @@ customer_periods as (
 
 movements as (
 
-    -- each condition stands alone, so no movement can shadow another
     select
         period_grain,
         period_start,
         sum(mrr_at_start) as mrr_at_start,
         sum(mrr_at_end) as mrr_at_end,
-        sum(case when is_new_customer then mrr_at_end else 0 end) as new_mrr,
-        sum(
-            case when mrr_at_start > 0 and mrr_at_end > mrr_at_start then mrr_at_end - mrr_at_start else 0 end
-        ) as expansion_mrr,
-        sum(
-            case when mrr_at_end > 0 and mrr_at_end < mrr_at_start then mrr_at_start - mrr_at_end else 0 end
-        ) as contraction_mrr,
-        sum(case when mrr_at_start > 0 and mrr_at_end = 0 then mrr_at_start else 0 end) as churned_mrr,
-        sum(
-            case when mrr_at_start = 0 and mrr_at_end > 0 and not is_new_customer then mrr_at_end else 0 end
-        ) as reactivation_mrr,
+        sum({{ retention.mrr_movement('new', 'mrr_at_start', 'mrr_at_end', 'is_new_customer') }})
+            as new_mrr,
+        sum({{ retention.mrr_movement('expansion', 'mrr_at_start', 'mrr_at_end', 'is_new_customer') }})
+            as expansion_mrr,
+        sum({{ retention.mrr_movement('contraction', 'mrr_at_start', 'mrr_at_end', 'is_new_customer') }})
+            as contraction_mrr,
+        sum({{ retention.mrr_movement('churned', 'mrr_at_start', 'mrr_at_end', 'is_new_customer') }})
+            as churned_mrr,
+        sum({{ retention.mrr_movement('reactivation', 'mrr_at_start', 'mrr_at_end', 'is_new_customer') }})
+            as reactivation_mrr,
         sum(case when mrr_12_months_before_end > 0 then mrr_at_end else 0 end) as mrr_at_end_of_year_ago_customers,
         sum(mrr_12_months_before_end) as mrr_12_months_before_end
     from customer_periods

@@ -60,12 +60,15 @@ Decisions where section 11 relies on other sections
   when a `customers` table is given (an empty list is an empty table: present; `None` or no key:
   absent), `plan` when a `subscriptions` table is, then the customer attributes. `plan` is null
   on the orders basis, so it has segment rows on the subscriptions basis only.
-- **Which customers have a row**: literally section 11's list: at the start of P, at the end, new
-  in P, or (orders basis) with a counted order in P. A customer with MRR twelve months before the
-  end of P but none of those has no row, so `mrr_12_months_before_end` summed over the rows can be
-  below `fct_revenue_retention.mrr_12_months_before_end` (whose "customers with MRR > 0 twelve
-  months before" include them). `include_year_ago_customers=True` adds those customers (every
-  flag false, every other term 0), which makes that sum exact too; the spec does not settle it.
+- **Which customers have a row**: section 11's list (at the start of P, at the end, new in P, or
+  (orders basis) with a counted order in P) and, on the subscriptions basis, a customer whose only
+  count in P is MRR twelve months before its end: section 11 says the rows sum to "the MRR columns"
+  of the company mart exactly, and `mrr_12_months_before_end` is one of them, whose "customers with
+  MRR > 0 twelve months before" include customers gone since. Such a row has every flag false and
+  every other term 0. `include_year_ago_customers=False` gives the literal list instead (the sum of
+  `mrr_12_months_before_end` can then be below the company's); the project publishes the default.
+  `fct_retention_by_segment` sums `mrr_12_months_before_end` per segment too (it is one of "the MRR
+  columns of fct_revenue_retention"); `net_revenue_retention_12m` is not published per segment.
 - **Bases**: as in `fct_customer_retention`, a basis has rows only when its source has usable rows.
 - **Unit economics** (section 12 says "on fct_revenue_retention (and per segment)"): section 11
   lists only `average_revenue_per_account`; `unit_economics=True` adds `annual_run_rate` and
@@ -74,7 +77,7 @@ Decisions where section 11 relies on other sections
 API
 ---
     SegmentReference(raw, *, customer_attributes=(), segment_dimensions=None,
-                     include_year_ago_customers=False, unit_economics=False, **reference_kwargs)
+                     include_year_ago_customers=True, unit_economics=False, **reference_kwargs)
         .fct_customer_periods() / .fct_retention_by_segment() / .marts()
         .plan_of(customer_id, period) / .segment_value(customer_id, dimension)
         .dimensions / .reference (the composed Reference) / .company_marts()
@@ -124,7 +127,7 @@ COUNT_OF_FLAG = {
 }
 RETENTION_RATES = ("customer_retention_rate", "customer_churn_rate", "retained_customer_rate")
 SEGMENT_MRR_SUMS = ("mrr_at_start", "mrr_at_end", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
-                    "reactivation_mrr")
+                    "reactivation_mrr", "mrr_12_months_before_end")
 SEGMENT_MRR_COLUMNS = SEGMENT_MRR_SUMS + ("net_churned_mrr", "gross_revenue_churn_rate", "net_revenue_churn_rate",
                                           "net_revenue_retention", "gross_revenue_retention", "quick_ratio",
                                           "average_revenue_per_account")
@@ -190,7 +193,7 @@ def segment_text(value: Any) -> str | None:
 class SegmentReference:
     def __init__(self, raw: Mapping[str, list[Mapping[str, Any]] | None], *,
                  customer_attributes: Sequence[str] = (), segment_dimensions: Sequence[str] | None = None,
-                 include_year_ago_customers: bool = False, unit_economics: bool = False, **reference_kwargs):
+                 include_year_ago_customers: bool = True, unit_economics: bool = False, **reference_kwargs):
         self.raw = raw
         self.reference = Reference({t: list(rows or []) for t, rows in raw.items()}, **reference_kwargs)
         self.customer_attributes = tuple(customer_attributes)
@@ -446,7 +449,7 @@ def company_values(customer_retention, revenue_retention, order_metrics) -> dict
         value = {count: row[count] for count in COUNT_OF_FLAG}
         other = (revenue if row["basis"] == "subscriptions" else order).get(key[1:])
         if row["basis"] == "subscriptions":
-            value.update({c: other[c] if other else None for c in SEGMENT_MRR_SUMS + ("mrr_12_months_before_end",)})
+            value.update({c: other[c] if other else None for c in SEGMENT_MRR_SUMS})
         else:
             value.update({c: other[c] if other else None for c in
                           ("orders", "revenue", "ordering_customers", "repeat_customers", "returning_customers")})
@@ -499,7 +502,7 @@ def sums_of(rows: list[Mapping[str, Any]], basis: str) -> dict[str, Any]:
     """What a set of fct_customer_periods rows adds up to, in the company marts' column names."""
     sums: dict[str, Any] = {count: sum(1 for r in rows if r[flag]) for count, flag in COUNT_OF_FLAG.items()}
     if basis == "subscriptions":
-        for column in SEGMENT_MRR_SUMS + ("mrr_12_months_before_end",):
+        for column in SEGMENT_MRR_SUMS:
             sums[column] = sum((Decimal(str(r[column])) for r in rows), Decimal(0))
     else:
         sums["orders"] = sum(r["orders"] for r in rows)
@@ -511,7 +514,7 @@ def sums_of(rows: list[Mapping[str, Any]], basis: str) -> dict[str, Any]:
 
 
 def customer_period_failures(customer_periods, customer_retention, revenue_retention, order_metrics, *,
-                             year_ago_customers_included: bool = False) -> list[str]:
+                             year_ago_customers_included: bool = True) -> list[str]:
     """§11 "Summed over one (basis, period_grain, period_start) it gives the company-level marts exactly":
     S, E, N, retained, churned, reactivated; the MRR columns; orders, revenue, ordering customers
     (orders > 0), repeat customers (orders >= 2), returning customers. mrr_12_months_before_end is
@@ -552,7 +555,7 @@ def customer_period_failures(customer_periods, customer_retention, revenue_reten
 
 
 def segment_failures(by_segment, customer_periods, customer_retention, revenue_retention, order_metrics,
-                     dimensions: Sequence[str]) -> list[str]:
+                     dimensions: Sequence[str], year_ago_customers_included: bool = True) -> list[str]:
     """§11: for each dimension, the segments partition each period's fct_customer_periods rows (one row
     per value some row holds, none for a value no row holds); each segment row's counts and sums are
     its rows' sums and its rates come from its own sums with the company formulas; and summed over a
@@ -596,7 +599,7 @@ def segment_failures(by_segment, customer_periods, customer_retention, revenue_r
             totals: dict[str, Any] = {}
             for row in rows.values():
                 for column in expected:
-                    if column == "mrr_12_months_before_end":
+                    if column == "mrr_12_months_before_end" and not year_ago_customers_included:
                         continue
                     totals[column] = totals.get(column, 0) + (Decimal(str(row[column])) if column in (
                         "revenue",) + SEGMENT_MRR_SUMS else row[column])
@@ -606,7 +609,7 @@ def segment_failures(by_segment, customer_periods, customer_retention, revenue_r
                              f"{only[column]!r}, company {value!r}"
                              for column, value in rates.get(period_key, {}).items() if not _same(only[column], value)]
             for column, value in expected.items():
-                if column == "mrr_12_months_before_end":
+                if column == "mrr_12_months_before_end" and not year_ago_customers_included:
                     continue
                 if not _same(totals.get(column, 0), value):
                     failures.append(f"fct_retention_by_segment {period_key} {dimension} {column}: sum over values "
@@ -631,12 +634,12 @@ def segment_row_failures(row: Mapping[str, Any], members: list[Mapping[str, Any]
 
 
 def invariant_failures(marts: Mapping[str, list[dict[str, Any]]], dimensions: Sequence[str], *,
-                       year_ago_customers_included: bool = False) -> list[str]:
+                       year_ago_customers_included: bool = True) -> list[str]:
     """Every invariant of section 11 on one set of marts: the two new ones and the company-level
     fct_customer_retention, fct_revenue_retention and fct_order_metrics."""
     company = (marts["fct_customer_retention"], marts["fct_revenue_retention"], marts["fct_order_metrics"])
     return (customer_period_failures(marts["fct_customer_periods"], *company,
                                      year_ago_customers_included=year_ago_customers_included)
             + segment_failures(marts["fct_retention_by_segment"], marts["fct_customer_periods"], *company,
-                               dimensions=dimensions)
+                               dimensions=dimensions, year_ago_customers_included=year_ago_customers_included)
             + whole_company_failures(marts["fct_customer_periods"], *company))

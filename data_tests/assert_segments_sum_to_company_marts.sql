@@ -1,0 +1,95 @@
+-- For every segment dimension, fct_retention_by_segment's counts and money
+-- summed over the dimension's values equal fct_customer_periods summed over
+-- the period (which assert_customer_periods_sum_to_company_marts ties to the
+-- company-level marts): the segments partition the period's customers.
+-- Returns each (basis, grain, period, dimension) where a sum differs.
+{%- set columns = ['customers_at_start', 'customers_at_end', 'new_customers', 'retained_customers',
+    'churned_customers', 'reactivated_customers', 'mrr_at_start', 'mrr_at_end', 'new_mrr', 'expansion_mrr',
+    'contraction_mrr', 'churned_mrr', 'reactivation_mrr', 'mrr_12_months_before_end', 'orders',
+    'ordering_customers', 'revenue', 'repeat_customers', 'returning_customers'] %}
+
+with
+
+segment_sums as (
+
+    select
+        {%- for column in columns %}
+        sum({{ column }}) as {{ column }},
+        {%- endfor %}
+        basis,
+        period_grain,
+        period_start,
+        segment_dimension
+    from {{ ref('fct_retention_by_segment') }}
+    group by basis, period_grain, period_start, segment_dimension
+
+),
+
+period_sums as (
+
+    select
+        basis,
+        period_grain,
+        period_start,
+        sum(case when is_customer_at_start then 1 else 0 end) as customers_at_start,
+        sum(case when is_customer_at_end then 1 else 0 end) as customers_at_end,
+        sum(case when is_new_customer then 1 else 0 end) as new_customers,
+        sum(case when is_retained_customer then 1 else 0 end) as retained_customers,
+        sum(case when is_churned_customer then 1 else 0 end) as churned_customers,
+        sum(case when is_reactivated_customer then 1 else 0 end) as reactivated_customers,
+        sum(mrr_at_start) as mrr_at_start,
+        sum(mrr_at_end) as mrr_at_end,
+        sum(new_mrr) as new_mrr,
+        sum(expansion_mrr) as expansion_mrr,
+        sum(contraction_mrr) as contraction_mrr,
+        sum(churned_mrr) as churned_mrr,
+        sum(reactivation_mrr) as reactivation_mrr,
+        sum(mrr_12_months_before_end) as mrr_12_months_before_end,
+        sum(orders) as orders,
+        sum(case when basis = 'orders' then case when orders > 0 then 1 else 0 end end) as ordering_customers,
+        sum(revenue) as revenue,
+        sum(case when basis = 'orders' then case when orders >= 2 then 1 else 0 end end) as repeat_customers,
+        sum(case when basis = 'orders' then case when is_returning_customer then 1 else 0 end end)
+            as returning_customers
+    from {{ ref('fct_customer_periods') }}
+    group by basis, period_grain, period_start
+
+),
+
+dimensions as (
+
+    select distinct segment_dimension from {{ ref('fct_retention_by_segment') }}
+
+),
+
+expected as (
+
+    -- every dimension covers every period with customer rows (plan: the subscriptions basis)
+    select
+        dimensions.segment_dimension,
+        period_sums.*
+    from period_sums
+    cross join dimensions
+    where dimensions.segment_dimension <> 'plan' or period_sums.basis = 'subscriptions'
+
+)
+
+select
+    coalesce(expected.basis, segment_sums.basis) as basis,
+    coalesce(expected.period_grain, segment_sums.period_grain) as period_grain,
+    coalesce(expected.period_start, segment_sums.period_start) as period_start,
+    coalesce(expected.segment_dimension, segment_sums.segment_dimension) as segment_dimension
+from expected
+full outer join segment_sums
+    on
+        expected.basis = segment_sums.basis
+        and expected.period_grain = segment_sums.period_grain
+        and expected.period_start = segment_sums.period_start
+        and expected.segment_dimension = segment_sums.segment_dimension
+where
+    expected.basis is null
+    or segment_sums.basis is null
+    {%- for column in columns %}
+    -- equal, or null on both sides (the other basis's columns)
+    or not {{ retention.null_safe_equals('expected.' ~ column, 'segment_sums.' ~ column) }}
+    {%- endfor %}
