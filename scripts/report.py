@@ -4,6 +4,7 @@ marts of a DuckDB warehouse, readable offline (plotly.js is inlined once).
 
     python scripts/report.py [--warehouse PATH | --target NAME] [--output PATH] [--grain month|quarter|year]
                              [--schema NAME] [--currency CODE] [--orders-window-days N] [--min-sample N]
+                             [--top-segments N]
 
 The warehouse is opened read-only; it defaults to the DuckDB file of the dbt
 target named by --target (scripts/warehouse_file.py's default_warehouse), else
@@ -19,8 +20,10 @@ function that reads its marts and returns HTML; a mart that is absent, empty or
 short of a column gives no section but one entry in the "No data for" line at
 the end, never a failed report. Periods with is_complete_period = false are
 shaded and drawn with open markers or hatched bars; rates over fewer than
---min-sample sends, responses or cohort customers are drawn faint or grey and
-listed under their chart. A CLV fit at a boundary, not converged or not fitted
+--min-sample sends, responses, cohort customers or a segment's customers at the
+start are drawn faint or grey and listed under their chart. The segments section
+names each dimension's --top-segments largest segments and groups the rest as
+Other, its rates computed from its summed counts and MRR. A CLV fit at a boundary, not converged or not fitted
 is flagged on the CLV section. See docs/report.md.
 """
 
@@ -46,9 +49,15 @@ from warehouse_file import WAREHOUSE_HELP, default_warehouse
 
 GRAINS = ("month", "quarter", "year")
 
-# A rate over fewer sends (delivered), NPS responses, cohort customers or acquired
-# customers than this is a small sample: drawn faint or grey, not like the rest.
+# A rate over fewer sends (delivered), NPS responses, cohort customers, acquired customers
+# or a segment's customers at the start than this is a small sample: drawn faint or grey, not like the rest.
 MIN_SAMPLE = 30
+# The segments section names each dimension's largest segments by customers at the start
+# of the last complete period (--top-segments); the rest are one "Other" row whose rates
+# come from its summed counts and MRR, never from averaging the segments' rates.
+TOP_SEGMENTS = 6
+# Its trend covers this many complete periods, the last one included.
+TREND_PERIODS = 12
 # The project's default reporting currency (var reporting_currency), used only when
 # neither --currency nor the warehouse says which one the marts are in.
 DEFAULT_CURRENCY = "USD"
@@ -336,6 +345,7 @@ class Page:
     # What has no data: (id, what, why, cause), shown as one line at the end of the page.
     missing: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     has_subscriptions: bool = True
+    top_segments: int = TOP_SEGMENTS
 
     def chart(self, chart_id: str, fig: go.Figure, height: int = 380) -> str:
         fig.update_layout(template=TEMPLATE, height=height)
@@ -841,6 +851,280 @@ def month_zero_note(basis: str, rows: list[dict[str, Any]], page: Page) -> str:
     return note(text, "cohort-note", basis=basis, below_full=str(len(below)))
 
 
+# -- segments -------------------------------------------------------------------------
+
+SEGMENT_MART = "fct_retention_by_segment"
+# Dimensions in this order; any other segment_dimension of the mart (var customer_attributes) follows.
+FIXED_DIMENSIONS = ("plan", "acquisition_channel", "country")
+SEGMENT_COUNTS = ["customers_at_start", "retained_customers", "churned_customers"]
+SEGMENT_MONEY = ["mrr_at_start", "expansion_mrr", "contraction_mrr", "churned_mrr"]
+SEGMENT_RATES = ["customer_churn_rate", "retained_customer_rate", "net_revenue_retention"]
+# Values that say the dimension is not known for a customer (spec section 11).
+NO_VALUE = ("(unknown)", "(none)")
+SEGMENT_COLOURS = [BLUE, ORANGE, GREEN, PURPLE, TEAL, RED, "#ca8a04", "#db2777", "#4f46e5", "#65a30d"]
+
+
+@dataclass
+class Segment:
+    label: str                     # the segment value, "Other" or "All customers"
+    members: list[str]             # the mart's segment values it sums
+    sums: dict[str, Any]           # SEGMENT_COUNTS and SEGMENT_MONEY summed over the members
+    rates: dict[str, float | None]  # SEGMENT_RATES
+    small: bool                    # fewer than --min-sample (but some) customers at the start
+    grouped: bool = False          # Other (or the total): rates from sums of several rows
+
+
+def total(values: list[Any]) -> Any:
+    """The sum of `values`, or None when any is null (a column of the other basis)."""
+    return None if any(v is None for v in values) else sum(values)
+
+
+def ratio(numerator: Any, denominator: Any) -> float | None:
+    """As the marts' safe_divide: null over a zero or null denominator."""
+    if numerator is None or denominator is None or float(denominator) == 0:
+        return None
+    return float(numerator) / float(denominator)
+
+
+def segment_rates(sums: dict[str, Any]) -> dict[str, float | None]:
+    """Churn, the retained share and NRR from one group's own summed counts and MRR,
+    with the mart's formulas (churned / S, retained / S, (MRR at start + expansion
+    - contraction - churned MRR) / MRR at start)."""
+    start = sums["customers_at_start"]
+    money = [sums.get(c) for c in SEGMENT_MONEY]
+    nrr = None
+    if None not in money:
+        mrr, expansion, contraction, churned = money
+        nrr = ratio(mrr + expansion - contraction - churned, mrr)
+    return {"customer_churn_rate": ratio(sums["churned_customers"], start),
+            "retained_customer_rate": ratio(sums["retained_customers"], start),
+            "net_revenue_retention": nrr}
+
+
+def combine(label: str, rows: list[dict[str, Any]], threshold: int, grouped: bool = False) -> Segment:
+    """One segment from its mart rows. A single row keeps the mart's own rates; a
+    group of rows (Other, or every segment) gets rates from its sums, never an
+    average of the rows' rates."""
+    sums = {c: total([r.get(c) for r in rows]) for c in SEGMENT_COUNTS + SEGMENT_MONEY}
+    if len(rows) == 1 and all(c in rows[0] for c in SEGMENT_RATES):
+        rates = {c: number(rows[0][c]) for c in SEGMENT_RATES}
+    else:
+        rates = segment_rates(sums)
+    start = sums["customers_at_start"] or 0
+    return Segment(label, [r["segment_value"] for r in rows], sums, rates, 0 < start < threshold, grouped)
+
+
+def top_segments(rows: list[dict[str, Any]], top: int) -> list[str]:
+    """The segment values shown by name, largest first: the `top` largest by customers
+    at the start (ties by value). When only one would be left over it is named too,
+    rather than an Other of one."""
+    ranked = sorted(rows, key=lambda r: (-(r["customers_at_start"] or 0), str(r["segment_value"])))
+    values = [r["segment_value"] for r in ranked]
+    return values if len(values) <= top + 1 else values[:top]
+
+
+def group_segments(rows: list[dict[str, Any]], named: list[str], threshold: int) -> list[Segment]:
+    """One period's rows of one dimension as segments: each of `named` that has a row,
+    in that order, then Other for every other value (rates from its sums)."""
+    by_value = {r["segment_value"]: r for r in rows}
+    segments = [combine(value, [by_value[value]], threshold) for value in named if value in by_value]
+    rest = [r for r in rows if r["segment_value"] not in named]
+    if rest:
+        segments.append(combine(other_label(named), rest, threshold, grouped=True))
+    return segments
+
+
+def other_label(named: list[str]) -> str:
+    """The label of the grouped rest: "Other", unless a named segment is called that."""
+    return "All other" if "Other" in named else "Other"
+
+
+def dimension_order(dimensions: set[str]) -> list[str]:
+    """plan, acquisition_channel, country, then the mart's other dimensions (customer attributes) by name."""
+    return [d for d in FIXED_DIMENSIONS if d in dimensions] + sorted(d for d in dimensions
+                                                                     if d not in FIXED_DIMENSIONS)
+
+
+def dimension_name(dimension: str) -> str:
+    return dimension.replace("_", " ")
+
+
+def html_id(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
+
+
+def segment_row(segment: Segment, page: Page, nrr: bool, css: str = "") -> str:
+    """A table row: the segment, its customers at the start beside every rate, and the
+    exact numbers as data attributes."""
+    classes = " ".join(c for c in (css, "other" if segment.grouped and not css else "",
+                                   "small" if segment.small else "") if c)
+    sums, rates = segment.sums, segment.rates
+    start = sums["customers_at_start"]
+    attributes = {
+        "data-segment": segment.label, "data-members": ",".join(map(str, segment.members)),
+        "data-customers-at-start": data_value(start), "data-churned-customers": data_value(sums["churned_customers"]),
+        "data-retained-customers": data_value(sums["retained_customers"]),
+        **{f"data-{c.replace('_', '-')}": data_value(rates[c]) for c in SEGMENT_RATES},
+        "data-mrr-at-start": data_value(sums["mrr_at_start"]), "data-small": "true" if segment.small else "false",
+    }
+    attrs = " ".join(f'{k}="{escape(v)}"' for k, v in attributes.items())
+    label = escape(segment.label)
+    if segment.grouped and css != "total":
+        label += f' <span class="members">({plural(len(segment.members), "segment")})</span>'
+    cells = [label, f"{start:,}" if start is not None else "–",
+             f"{sums['churned_customers']:,}" if sums["churned_customers"] is not None else "–",
+             percent(rates["customer_churn_rate"]), percent(rates["retained_customer_rate"])]
+    if nrr:
+        cells += [page.currency.amount(sums["mrr_at_start"]), percent(rates["net_revenue_retention"])]
+    if classes:
+        attrs += f' class="{classes}"'
+    if segment.small:
+        attrs += f' title="fewer than {page.min_sample} customers at the start: a small sample"'
+    return f"<tr {attrs}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def segment_table(dimension: str, basis: str, period: date, segments: list[Segment], everyone: Segment,
+                  page: Page, nrr: bool) -> str:
+    headers = [dimension_name(dimension), "customers at start", "churned", "churn rate", "retained share"]
+    if nrr:
+        headers += [f"MRR at start ({page.currency.code})", "NRR"]
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(segment_row(s, page, nrr) for s in segments) + segment_row(everyone, page, nrr, "total")
+    return (f'<table class="figures segments" id="segments-table-{html_id(dimension)}" '
+            f'data-dimension="{escape(dimension)}" data-basis="{escape(basis)}" '
+            f'data-period-start="{period.isoformat()}" data-currency="{escape(page.currency.code) if nrr else ""}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def segment_trend(dimension: str, basis: str, rows: list[dict[str, Any]], named: list[str],
+                  sizes: dict[str, int], page: Page, nrr: bool) -> str:
+    """Churn (and NRR) per segment over the trend's periods, Other regrouped in every
+    period from its own sums; a segment's periods under --min-sample are faint open
+    markers, off its line, as in the email and NPS charts."""
+    periods = sorted({r["period_start"] for r in rows})
+    series: dict[str, list[dict[str, Any]]] = {}
+    for period in periods:
+        for segment in group_segments([r for r in rows if r["period_start"] == period], named, page.min_sample):
+            series.setdefault(segment.label, []).append({
+                "period_start": period, "is_complete_period": True, "customers_at_start": segment.sums[
+                    "customers_at_start"], "small": segment.small, **segment.rates})
+    metrics = [("customer_churn_rate", f"Customer churn rate ({basis} basis)")]
+    if nrr:
+        metrics.append(("net_revenue_retention", f"Net revenue retention, NRR ({basis} basis)"))
+    fig = make_subplots(rows=len(metrics), cols=1, shared_xaxes=True, vertical_spacing=0.14,
+                        subplot_titles=[title for _, title in metrics])
+    word = "customers at the start"
+    any_small = False
+    other = other_label(named)
+    labels = [label for label in named if label in series] + ([other] if other in series else [])
+    for index, label in enumerate(labels):
+        colour = GREY if label == other else SEGMENT_COLOURS[index % len(SEGMENT_COLOURS)]
+        points = series[label]
+        small = {p["period_start"] for p in points if p["small"]}
+        any_small = any_small or bool(small)
+        size = f" ({sizes[label]:,})" if label in sizes else ""
+        for row, (column, _) in enumerate(metrics, start=1):
+            trace = line(points, column, f"{label}{size}", colour, page.grain, value_format="%{y:.1%}",
+                         leave_out=small, legendgroup=label, showlegend=row == 1,
+                         dash="dot" if label == other else None)
+            trace.customdata = [f" ({p['customers_at_start']:,} at start)" for p in points]
+            fig.add_trace(trace, row=row, col=1)
+            if small:
+                fig.add_trace(small_sample_points(points, column, f"{label}{size}", colour, page.grain, small,
+                                                  "customers_at_start", word, value_format="%{y:.1%}",
+                                                  legendgroup=label), row=row, col=1)
+    if any_small:
+        fig.add_trace(small_sample_key(page, word), row=1, col=1)
+    fig.update_yaxes(tickformat=".0%")
+    fig.update_layout(title=f"By {dimension_name(dimension)}, last {plural(len(periods), 'complete ' + page.grain)}"
+                            f" (legend: customers at the start of {period_label(periods[-1], page.grain)})",
+                      legend=dict(y=1.06), margin=dict(t=110))
+    mark_incomplete(fig, [{"period_start": p} for p in periods], page.grain, row="all", col=1)
+    return page.chart(f"chart-segments-{html_id(dimension)}", fig, height=560 if nrr else 380)
+
+
+def segment_small_note(dimension: str, segments: list[Segment], period: date, page: Page) -> str:
+    small = [s for s in segments if s.small]
+    if not small:
+        return ""
+    listed = ", ".join(f"{s.label} ({s.sums['customers_at_start']:,})" for s in small)
+    sizes = [s.sums["customers_at_start"] for s in small]
+    low, high = f"{100 / max(sizes):.0f}", f"{100 / min(sizes):.0f}"
+    moves = f"{low} to {high} points" if low != high else f"{high} points"
+    return note(f"<strong>Small samples.</strong> Fewer than {page.min_sample} customers at the start of "
+                f"{escape(period_label(period, page.grain))} in {len(small)} of the {len(segments)} "
+                f"{escape(dimension_name(dimension))} rows: {escape(listed)}. Their rows are grey, and in the trend a "
+                f"segment's periods under {page.min_sample} are faint open markers, off its line: one customer "
+                f"moves such a segment's churn by {moves}.", "sample-note",
+                small_sample=f"segments-{dimension}", segments=",".join(s.label for s in small))
+
+
+def segments_section(wh: Warehouse, page: Page) -> str:
+    mart, grain = SEGMENT_MART, page.grain
+    wh.require(mart, ["basis", "period_grain", "period_start", "is_complete_period", "segment_dimension",
+                      "segment_value", *SEGMENT_COUNTS, "customer_churn_rate", "retained_customer_rate"])
+    bases = {r["basis"] for r in wh.query(f"select distinct basis from {wh.table(mart)} where period_grain = ?",
+                                          [grain])}
+    if not bases:
+        raise MissingData(f"<code>{mart}</code> has no rows at the {grain} grain")
+    # The subscriptions basis, as the report's churn and NRR: it holds plan and NRR. A shop
+    # without subscriptions gets churn by its customer dimensions on the orders basis.
+    basis = "subscriptions" if "subscriptions" in bases else "orders"
+    nrr = basis == "subscriptions" and all(c in wh.columns[mart] for c in [*SEGMENT_MONEY, "net_revenue_retention"])
+    if basis != "subscriptions":
+        page.skip("segments-subscriptions", "plan and NRR by segment",
+                  f"<code>{mart}</code> has no subscriptions-basis rows at the {grain} grain",
+                  page.basis_cause("subscriptions"))
+    periods = [r["period_start"] for r in wh.query(
+        f"select distinct period_start from {wh.table(mart)} where period_grain = ? and basis = ?"
+        " and is_complete_period order by period_start desc limit ?", [grain, basis, TREND_PERIODS])]
+    if not periods:
+        raise MissingData(f"no complete {grain} in <code>{mart}</code> on the {basis} basis")
+    last = periods[0]
+    columns = ["segment_dimension", "segment_value", "period_start", *SEGMENT_COUNTS,
+               "customer_churn_rate", "retained_customer_rate",
+               *([*SEGMENT_MONEY, "net_revenue_retention"] if nrr else [])]
+    rows = wh.query(
+        f"select {', '.join(columns)} from {wh.table(mart)} where period_grain = ? and basis = ?"
+        f" and period_start in ({', '.join('?' for _ in periods)}) order by period_start", [grain, basis, *periods])
+    dimensions = dimension_order({r["segment_dimension"] for r in rows if r["period_start"] == last})
+    definition = (
+        "<strong>Subscriptions basis</strong> throughout: a customer holds a paying subscription (MRR above zero), "
+        "as in the subscription tiles; churn rate and retained share count those customers, and NRR is the MRR "
+        "the customers at the start hold at the period's end over their MRR at its start."
+        if basis == "subscriptions" else
+        "<strong>Orders basis</strong> throughout (the warehouse has no subscriptions): a customer has "
+        f"{escape(page.window.short(grain))}. Churn rate and retained share only: plan and NRR need subscriptions.")
+    parts = [note(f"{definition} Tables: {escape(period_label(last, grain))}, the last complete {grain}; lines: "
+                  f"{plural(len(periods), 'complete ' + grain)} up to it.", "definition",
+                  definition="segments-basis", basis=basis)]
+    for dimension in dimensions:
+        current = [r for r in rows if r["segment_dimension"] == dimension and r["period_start"] == last]
+        named = top_segments(current, page.top_segments)
+        segments = group_segments(current, named, page.min_sample)
+        everyone = combine("All customers", current, page.min_sample, grouped=True)
+        block = [f'<h3>By {escape(dimension_name(dimension))} <span class="basis">({escape(basis)} basis, '
+                 f'{escape(period_label(last, grain))})</span></h3>']
+        known = [r for r in current if r["segment_value"] not in NO_VALUE]
+        if not known:
+            values = " and ".join(sorted({r["segment_value"] for r in current}))
+            block.append(note(
+                f"Every customer's {escape(dimension_name(dimension))} is {escape(values)}: the customers table "
+                "gives no usable value for it (no table, an empty column, or a plan without an id), so it does not "
+                "split the customers yet and has no trend.", "note", dimension_note="no-values"))
+        block.append(segment_table(dimension, basis, last, segments, everyone, page, nrr))
+        block.append(segment_small_note(dimension, segments, last, page))
+        if known:
+            sizes = {s.label: s.sums["customers_at_start"] for s in segments}
+            block.append(segment_trend(dimension, basis, [r for r in rows if r["segment_dimension"] == dimension],
+                                       named, sizes, page, nrr))
+        parts.append(f'<div class="segment-dimension" data-dimension="{escape(dimension)}" '
+                     f'data-basis="{escape(basis)}">{"".join(block)}</div>')
+    if not dimensions:
+        raise MissingData(f"<code>{mart}</code> has no rows for {period_label(last, grain)}")
+    return "".join(parts)
+
+
 def order_metrics_section(wh: Warehouse, page: Page) -> str:
     rows = wh.periods("fct_order_metrics", ["orders", "revenue", "average_order_value", "purchase_frequency",
                                             "repeat_customer_rate"], page.grain)
@@ -1175,6 +1459,15 @@ SECTIONS = [
             "(customers at end − new) / customers at start, also counts reactivated customers (lapsed, then back) "
             "as kept, so it sits above the retained share. Subscriptions basis: a customer holds a paying "
             "subscription.", customer_churn_section, "customer churn"),
+    Section("segments", "Retention by segment",
+            lambda p: "Churn rate, retained share and NRR by plan, acquisition channel, country and each customer "
+                      "attribute the warehouse segments by (fct_retention_by_segment): a table for the last complete "
+                      f"{p.grain} and lines over the last {TREND_PERIODS} complete {p.grain}s. Each dimension names "
+                      f"its {p.top_segments} largest segments by customers at the start of the last complete "
+                      f"{p.grain}; the rest are one Other row whose rates come from its summed counts and MRR, never "
+                      "from averaging rates. Every rate stands beside its customers at the start; segments with "
+                      f"fewer than {p.min_sample} are grey in the tables and faint in the charts.",
+            segments_section, "retention by segment"),
     Section("cohorts", "Cohort retention",
             lambda p: "Rows are cohorts (the customers whose first activity on the basis falls in the period, with "
                       "their number); columns count periods since, each counted at the period's end. A framed cell "
@@ -1269,6 +1562,11 @@ table.figures th, table.figures td { padding: 4px 10px; border-bottom: 1px solid
   white-space: nowrap; }
 table.figures th:first-child, table.figures td:first-child { text-align: left; }
 table.figures tr.small td { color: #9ca3af; }
+table.figures tr.total td { border-top: 2px solid #d1d5db; font-weight: 600; }
+table.figures tr.other td:first-child { font-style: italic; }
+table.figures span.members { color: #6b7280; font-style: normal; font-size: 12px; }
+.segment-dimension h3 { margin: 18px 0 4px; font-size: 15px; }
+.segment-dimension h3 span.basis { font-weight: normal; color: #6b7280; font-size: 13px; }
 section.no-data { background: #f9fafb; box-shadow: none; border: 1px dashed #d1d5db; }
 .no-data-line { margin: 0; font-size: 13px; color: #4b5563; }
 code { font-size: 12px; background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
@@ -1296,10 +1594,11 @@ def as_of(wh: Warehouse) -> date | None:
 
 
 def render(wh: Warehouse, grain: str, warehouse_path: Path, currency: str | None = None,
-           orders_window_days: int | None = None, min_sample: int = MIN_SAMPLE) -> tuple[str, list[str]]:
+           orders_window_days: int | None = None, min_sample: int = MIN_SAMPLE,
+           top_segments: int = TOP_SEGMENTS) -> tuple[str, list[str]]:
     """The page's HTML and the ids of what has no data (sections and parts of them)."""
     page = Page(grain, reporting_currency(wh, currency), orders_window(wh, orders_window_days, grain), min_sample,
-                has_subscriptions=wh.has_rows("fct_revenue_retention"))
+                has_subscriptions=wh.has_rows("fct_revenue_retention"), top_segments=top_segments)
     blocks, shown = [], []
     for section in SECTIONS:
         try:
@@ -1389,8 +1688,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="var orders_activity_window_days of the build, to state the orders basis' window "
                              "(default: null, one period of the grain, checked against the marts)")
     parser.add_argument("--min-sample", type=positive_int, default=MIN_SAMPLE, metavar="N",
-                        help="rates over fewer sends delivered, NPS responses, cohort customers or acquired "
-                             f"customers than this are marked as small samples (default: {MIN_SAMPLE})")
+                        help="rates over fewer sends delivered, NPS responses, cohort customers, acquired "
+                             "customers or a segment's customers at the start than this are marked as small samples"
+                             f" (default: {MIN_SAMPLE})")
+    parser.add_argument("--top-segments", type=positive_int, default=TOP_SEGMENTS, metavar="N",
+                        help="segments named per dimension in the segments section, the largest by customers at the"
+                             f" start; the rest are grouped as Other (default: {TOP_SEGMENTS})")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -1403,7 +1706,7 @@ def main(argv: list[str] | None = None) -> int:
         if not any(name.startswith(("fct_", "dim_")) for name in wh.columns):
             parser.error(f"{warehouse} has no marts in schema {args.schema}: build them with scripts/build.sh")
         document, missing = render(wh, args.grain, warehouse, args.currency, args.orders_window_days,
-                                   args.min_sample)
+                                   args.min_sample, args.top_segments)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(document, encoding="utf-8")
     elapsed = time.perf_counter() - started

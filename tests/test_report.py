@@ -2,7 +2,9 @@
 numbers and say what they count (the retained share beside churn, what CRR
 counts, the currency of every money figure, the orders window); a CLV fit at a
 boundary, not converged or not fitted is flagged; rates over small samples are
-marked; sections without data collapse into one line at the end; and the page
+marked; the segments section names each dimension's largest segments and
+computes its Other row from sums; sections without data collapse into one line
+at the end; and the page
 renders every chart in a real headless browser (Debian's chromium, driven by
 playwright) without a console error or a single network request, on the demo,
 without the optional engagement, email and NPS marts, and for an orders-only
@@ -48,8 +50,11 @@ TILES = {
     ("repeat_customer_rate", ""): "fct_order_metrics",
 }
 MONEY_TILES = {("mrr_at_end", ""), ("average_order_value", "")}
+# The segment dimensions of the demo build, in the order the segments section shows them.
+SEGMENT_DIMENSIONS = ["plan", "acquisition_channel", "country"]
 CORE_CHARTS = ["chart-mrr-bridge", "chart-mrr-movements", "chart-revenue-retention", "chart-customer-churn",
-               "chart-cohort-orders", "chart-cohort-subscriptions", "chart-order-volume", "chart-order-rates",
+               *(f"chart-segments-{d}" for d in SEGMENT_DIMENSIONS), "chart-cohort-orders",
+               "chart-cohort-subscriptions", "chart-order-volume", "chart-order-rates",
                "chart-clv-distribution", "chart-acquisition-clv", "chart-rejected-rows"]
 # Optional marts (built by the engagement, email and NPS models when their
 # sources exist) and the section and charts each one gives.
@@ -62,7 +67,7 @@ OPTIONAL_CHARTS = {
 }
 # What an orders-only shop has no data for, and the charts it still gets.
 ORDERS_ONLY_MISSING = {"tiles-customers-subscriptions", "tiles-subscription-revenue", "mrr", "revenue-retention",
-                       "churn-subscriptions", "cohorts-subscriptions", "acquisition-clv",
+                       "churn-subscriptions", "cohorts-subscriptions", "acquisition-clv", "segments",
                        *(section for section, _ in OPTIONAL_CHARTS.values())}
 ORDERS_ONLY_CHARTS = ["chart-customer-churn", "chart-cohort-orders", "chart-order-volume", "chart-order-rates",
                       "chart-clv-distribution", "chart-rejected-rows"]
@@ -304,6 +309,247 @@ def test_acquisition_clv_by_channel(demo_warehouse, tmp_path):
     assert 'id="acquisition-clv-table" data-currency="USD"' in page
 
 
+# -- retention by segment -------------------------------------------------------------------
+
+def segment_row(value: str, start: int, churned: int, mrr: str, expansion: str = "0", contraction: str = "0",
+                churned_mrr: str = "0") -> dict:
+    """A row of fct_retention_by_segment as the report reads it, its rates from its own counts."""
+    money = {"mrr_at_start": Decimal(mrr), "expansion_mrr": Decimal(expansion),
+             "contraction_mrr": Decimal(contraction), "churned_mrr": Decimal(churned_mrr)}
+    base = money["mrr_at_start"]
+    return {"segment_value": value, "customers_at_start": start, "churned_customers": churned,
+            "retained_customers": start - churned, **money,
+            "customer_churn_rate": churned / start if start else None,
+            "retained_customer_rate": (start - churned) / start if start else None,
+            "net_revenue_retention": float(base + money["expansion_mrr"] - money["contraction_mrr"]
+                                           - money["churned_mrr"]) / float(base) if base else None}
+
+
+def test_other_segment_is_computed_from_sums(report):
+    """Other's rates come from its summed counts and MRR: X (2 customers, both churned, its
+    MRR 100 gone) and Y (98 customers, none churned, 900 MRR growing by 90) average to
+    churn 50% and NRR 55%; together they are 2 of 100 churned and (1,000 + 90 - 100) / 1,000."""
+    named = [segment_row(value, start, 0, "1000") for value, start in
+             (("A", 500), ("B", 400), ("C", 300), ("D", 200), ("E", 150), ("F", 120))]
+    x = segment_row("X", 2, 2, "100", churned_mrr="100")
+    y = segment_row("Y", 98, 0, "900", expansion="90")
+    rows = [x, *named, y]
+    assert report.top_segments(rows, 6) == ["A", "B", "C", "D", "E", "F"]
+    segments = report.group_segments(rows, report.top_segments(rows, 6), 30)
+    assert [s.label for s in segments] == ["A", "B", "C", "D", "E", "F", "Other"]
+    other = segments[-1]
+    assert other.grouped and sorted(other.members) == ["X", "Y"]
+    assert other.sums["customers_at_start"] == 100 and other.sums["churned_customers"] == 2
+    averaged = {c: (x[c] + y[c]) / 2 for c in ("customer_churn_rate", "retained_customer_rate",
+                                               "net_revenue_retention")}
+    assert averaged == pytest.approx({"customer_churn_rate": 0.5, "retained_customer_rate": 0.5,
+                                      "net_revenue_retention": 0.55})
+    assert other.rates == pytest.approx({"customer_churn_rate": 0.02, "retained_customer_rate": 0.98,
+                                         "net_revenue_retention": 0.99})
+    # A named segment keeps the mart's own rates; one left over is named rather than an Other of one.
+    assert segments[0].rates["net_revenue_retention"] == 1.0 and not segments[0].grouped
+    assert report.top_segments(rows[:7], 6) == ["A", "B", "C", "D", "E", "F", "X"]
+    # No customers or no MRR at the start: no rate, as the marts' safe_divide.
+    empty = report.combine("Other", [segment_row("Z", 0, 0, "0"), segment_row("W", 0, 0, "0")], 30, grouped=True)
+    assert empty.rates == {"customer_churn_rate": None, "retained_customer_rate": None,
+                           "net_revenue_retention": None}
+    # A grouped row of the orders basis has no MRR, so no NRR.
+    orders = [{**segment_row(v, 40, 4, "0"), **dict.fromkeys(["mrr_at_start", "expansion_mrr", "contraction_mrr",
+                                                              "churned_mrr", "net_revenue_retention"])}
+              for v in ("P", "Q")]
+    assert report.combine("Other", orders, 30, grouped=True).rates == {
+        "customer_churn_rate": 0.1, "retained_customer_rate": 0.9, "net_revenue_retention": None}
+
+
+def test_small_segments_are_marked(report):
+    """Below --min-sample customers at the start (but some) is small; Other's size is its sum (a and b:
+    29, small; with tiny: 32, not small, though each member is)."""
+    rows = [segment_row("big", 30, 3, "300"), segment_row("tiny", 3, 1, "30"), segment_row("none", 0, 0, "0"),
+            segment_row("a", 10, 0, "10"), segment_row("b", 19, 0, "10")]
+    segments = {s.label: s for s in report.group_segments(rows, ["big", "tiny", "none"], 30)}
+    assert {label: s.small for label, s in segments.items()} == {"big": False, "tiny": True, "none": False,
+                                                                 "Other": True}
+    assert not report.group_segments(rows, ["big", "tiny", "none"], 3)[1].small  # 3 of at least 3
+    assert {s.label: s.small for s in report.group_segments(rows, ["big"], 30)} == {"big": False, "Other": False}
+    page = report.Page("month", min_sample=30)
+    html = report.segment_row(segments["tiny"], page, nrr=True)
+    assert 'class="small"' in html and 'data-small="true"' in html and "<td>3</td>" in html
+    assert 'class="small"' not in report.segment_row(segments["big"], page, nrr=True)
+    # A named segment called Other leaves the grouped rest another label.
+    assert report.group_segments([segment_row("Other", 5, 0, "1"), *rows], ["Other"], 30)[-1].label == "All other"
+
+
+class SegmentTableParser(HTMLParser):
+    """The segments section's tables: per dimension, its attributes and rows (their data
+    attributes, class and cells' text), in page order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, dict] = {}
+        self._table: dict | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "table" and "segments" in attributes.get("class", "").split():
+            self._table = {**attributes, "rows": []}
+            self.tables[attributes["data-dimension"]] = self._table
+        elif tag == "tr" and self._table is not None and "data-segment" in attributes:
+            self._table["rows"].append({**attributes, "cells": []})
+        elif tag == "td" and self._table is not None and self._table["rows"]:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self._table["rows"][-1]["cells"].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def segment_tables(page: str) -> dict[str, dict]:
+    parser = SegmentTableParser()
+    parser.feed(page)
+    return parser.tables
+
+
+def mart_segments(warehouse: Path, basis: str = "subscriptions") -> tuple[object, list[dict]]:
+    """The last complete month of fct_retention_by_segment on `basis` and its rows."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        last = con.execute("select max(period_start) from main.fct_retention_by_segment where basis = ? and"
+                           " period_grain = 'month' and is_complete_period", [basis]).fetchall()[0][0]
+        cursor = con.execute("select * from main.fct_retention_by_segment where basis = ? and period_grain = 'month'"
+                             " and period_start = ?", [basis, last])
+        names = [d[0] for d in cursor.description]
+        return last, [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def test_segments_section_equals_the_mart(demo_warehouse, tmp_path):
+    """Per dimension (plan, channel, country, on the subscriptions basis) a table of the last
+    complete month: each segment's numbers as the mart holds them, largest first, the small
+    ones grey and listed, and an All customers row equal to the company-level marts."""
+    last, rows = mart_segments(demo_warehouse.path)
+    page = write_report(demo_warehouse.path, tmp_path / "report.html")
+    main = page[page.index("<main>"):]
+    assert main.index('<section id="customer-churn">') < main.index('<section id="segments">')
+    assert 'data-definition="segments-basis" data-basis="subscriptions"' in page
+    tables = segment_tables(page)
+    assert list(tables) == SEGMENT_DIMENSIONS
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        company = con.execute("select c.customers_at_start, c.churned_customers, c.customer_churn_rate,"
+                              " r.mrr_at_start, r.net_revenue_retention from main.fct_customer_retention c"
+                              " join main.fct_revenue_retention r using (period_grain, period_start)"
+                              " where c.basis = 'subscriptions' and c.period_grain = 'month'"
+                              " and c.period_start = ?", [last]).fetchall()[0]
+    for dimension, table in tables.items():
+        assert table["data-basis"] == "subscriptions" and table["data-period-start"] == last.isoformat()
+        assert table["data-currency"] == "USD"
+        mart = {r["segment_value"]: r for r in rows if r["segment_dimension"] == dimension}
+        assert len(mart) <= 7, "the demo names every segment"
+        shown = [r for r in table["rows"] if "total" not in r.get("class", "")]
+        assert {r["data-segment"] for r in shown} == set(mart)
+        starts = [int(r["data-customers-at-start"]) for r in shown]
+        assert starts == sorted(starts, reverse=True)
+        for row in shown:
+            expected = mart[row["data-segment"]]
+            assert int(row["data-customers-at-start"]) == expected["customers_at_start"]
+            assert row["cells"][1] == f"{expected['customers_at_start']:,}"  # the size beside the rates
+            for column in ("customer_churn_rate", "retained_customer_rate", "net_revenue_retention"):
+                assert same(row[f"data-{column.replace('_', '-')}"], expected[column]), (dimension, row, column)
+            assert Decimal(row["data-mrr-at-start"]) == expected["mrr_at_start"]
+            small = 0 < expected["customers_at_start"] < SMALL
+            assert (row["data-small"] == "true") == small and ("small" in row.get("class", "").split()) == small
+            assert row["cells"][-2].startswith("USD ")  # MRR at start, beside NRR
+        everyone = table["rows"][-1]
+        assert everyone["data-segment"] == "All customers" and "total" in everyone["class"]
+        assert (int(everyone["data-customers-at-start"]), int(everyone["data-churned-customers"])) == company[:2]
+        assert float(everyone["data-customer-churn-rate"]) == pytest.approx(company[2], rel=1e-12)
+        assert Decimal(everyone["data-mrr-at-start"]) == company[3]
+        assert float(everyone["data-net-revenue-retention"]) == pytest.approx(company[4], rel=1e-12)
+        small = [r["data-segment"] for r in shown if r["data-small"] == "true"]
+        if small:
+            assert f'data-small-sample="segments-{dimension}" data-segments="{",".join(small)}"' in page
+    assert "starter_weekly" in {r["data-segment"] for r in tables["plan"]["rows"] if r["data-small"] == "true"}
+
+
+def test_segments_group_the_rest_from_sums(demo_warehouse, tmp_path):
+    """With --top-segments 2 each dimension names its two largest segments; Other holds the
+    rest with rates from the summed counts and MRR, which for the demo's countries is not the
+    average of their rates."""
+    last, rows = mart_segments(demo_warehouse.path)
+    tables = segment_tables(write_report(demo_warehouse.path, tmp_path / "report.html", "--top-segments", "2"))
+    for dimension in SEGMENT_DIMENSIONS:
+        mart = sorted((r for r in rows if r["segment_dimension"] == dimension),
+                      key=lambda r: (-r["customers_at_start"], r["segment_value"]))
+        table = tables[dimension]["rows"]
+        assert [r["data-segment"] for r in table] == [mart[0]["segment_value"], mart[1]["segment_value"], "Other",
+                                                      "All customers"]
+        other, rest = table[2], mart[2:]
+        assert "other" in other["class"].split() and other["cells"][0].startswith("Other")
+        assert sorted(other["data-members"].split(",")) == sorted(r["segment_value"] for r in rest)
+        start = sum(r["customers_at_start"] for r in rest)
+        churned = sum(r["churned_customers"] for r in rest)
+        mrr = sum(r["mrr_at_start"] for r in rest)
+        kept = mrr + sum(r["expansion_mrr"] - r["contraction_mrr"] - r["churned_mrr"] for r in rest)
+        assert int(other["data-customers-at-start"]) == start
+        assert float(other["data-customer-churn-rate"]) == churned / start
+        assert float(other["data-retained-customer-rate"]) == sum(r["retained_customers"] for r in rest) / start
+        assert float(other["data-net-revenue-retention"]) == pytest.approx(float(kept) / float(mrr), rel=1e-12)
+        assert (other["data-small"] == "true") == (start < SMALL)
+    country = [r for r in sorted((r for r in rows if r["segment_dimension"] == "country"),
+                                 key=lambda r: (-r["customers_at_start"], r["segment_value"]))][2:]
+    averaged = sum(r["customer_churn_rate"] for r in country) / len(country)
+    other = tables["country"]["rows"][2]
+    assert abs(float(other["data-customer-churn-rate"]) - averaged) > 1e-3, "the demo tells sums from averages"
+
+
+def test_segments_edge_cases(demo_warehouse, tmp_path):
+    """Customer attribute dimensions follow the fixed ones (one with only (unknown) says so and
+    has no trend); a shop without subscriptions gets churn on the orders basis; an empty or
+    absent mart goes into the No data line."""
+    warehouse = copy_of(demo_warehouse.path, tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into main.fct_retention_by_segment select * replace ('region' as segment_dimension)"
+                    " from main.fct_retention_by_segment where segment_dimension = 'country'")
+        con.execute("insert into main.fct_retention_by_segment select * replace ('industry' as segment_dimension,"
+                    " '(unknown)' as segment_value) from main.fct_retention_by_segment"
+                    " where segment_dimension = 'country' and segment_value = 'US'")
+    page = write_report(warehouse, tmp_path / "attributes.html")
+    tables = segment_tables(page)
+    assert list(tables) == [*SEGMENT_DIMENSIONS, "industry", "region"]
+    assert [r["data-segment"] for r in tables["industry"]["rows"]] == ["(unknown)", "All customers"]
+    industry = page[page.index('<div class="segment-dimension" data-dimension="industry"'):]
+    industry = industry[:industry.index('<div class="segment-dimension"', 1)]
+    assert 'data-dimension-note="no-values"' in industry and "is (unknown)" in industry
+    assert 'id="chart-segments-industry"' not in page and 'id="chart-segments-region"' in page
+    assert "By region" in page
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from main.fct_retention_by_segment where basis = 'subscriptions'")
+    page = write_report(warehouse, tmp_path / "orders.html")
+    tables = segment_tables(page)
+    assert "plan" not in tables and {t["data-basis"] for t in tables.values()} == {"orders"}
+    assert all(len(r["cells"]) == 5 and r["data-net-revenue-retention"] == "" for t in tables.values()
+               for r in t["rows"])
+    assert 'data-definition="segments-basis" data-basis="orders"' in page
+    assert 'data-item="segments-subscriptions"' in page and 'id="chart-segments-country"' in page
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from main.fct_retention_by_segment")
+    page = write_report(warehouse, tmp_path / "empty.html")
+    line = page[page.index('<section id="no-data"'):]
+    assert 'data-item="segments"' in line and "<code>fct_retention_by_segment</code> has no rows" in line
+    assert 'id="segments"' not in page
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table main.fct_retention_by_segment")
+    page = write_report(warehouse, tmp_path / "absent.html")
+    assert "<code>fct_retention_by_segment</code> is not in the warehouse" in page and 'id="segments"' not in page
+
+
 def test_unusable_optional_marts_collapse_into_one_line(demo_warehouse, tmp_path):
     """An empty optional mart and one short of a column are named, with why, in the
     one line at the end; the report still succeeds and draws every core chart."""
@@ -326,17 +572,23 @@ def test_unusable_optional_marts_collapse_into_one_line(demo_warehouse, tmp_path
         assert f'id="{chart}"' in page
 
 
-def test_target_goes_to_default_warehouse(monkeypatch, tmp_path):
-    """--target NAME asks warehouse_file.default_warehouse for that target's file; with a
-    default_warehouse that takes no target yet, only the default target works."""
+@pytest.fixture
+def report(monkeypatch):
+    """scripts/report.py as a module, for its functions."""
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         spec = importlib.util.spec_from_file_location("retention_report", REPORT)
-        report = importlib.util.module_from_spec(spec)
-        monkeypatch.setitem(sys.modules, "retention_report", report)  # dataclasses look their module up
-        spec.loader.exec_module(report)
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, "retention_report", module)  # dataclasses look their module up
+        spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(ROOT / "scripts"))
+    return module
+
+
+def test_target_goes_to_default_warehouse(report, monkeypatch, tmp_path):
+    """--target NAME asks warehouse_file.default_warehouse for that target's file; with a
+    default_warehouse that takes no target yet, only the default target works."""
     asked = []
 
     def with_target(target=None):
@@ -417,7 +669,8 @@ def optional_marts_with_rows(warehouse: Path) -> set[str]:
 
 
 # What the page shows, read in the browser: the tiles' text by group, the CLV flags,
-# the small-sample notes and the faint traces of the email and NPS charts.
+# the small-sample notes, the segment tables and the faint traces of the email, NPS and
+# plan-segment charts.
 READ_PAGE = """() => {
   const text = el => el ? el.innerText.trim() : '';
   const tiles = Array.from(document.querySelectorAll('.tile')).map(t => ({
@@ -430,15 +683,22 @@ READ_PAGE = """() => {
   const samples = Object.fromEntries(Array.from(document.querySelectorAll('.sample-note')).map(
     n => [n.dataset.smallSample, {periods: n.dataset.periods, text: text(n)}]));
   const traces = {};
-  for (const id of ['chart-email', 'chart-nps']) {
+  for (const id of ['chart-email', 'chart-nps', 'chart-segments-plan']) {
     const el = document.getElementById(id);
     if (el && el.data) traces[id] = el.data.map(t => ({name: t.name, x: t.x, y: t.y, opacity: t.opacity}));
   }
+  const segments = Array.from(document.querySelectorAll('#segments table.segments')).map(t => ({
+    dimension: t.dataset.dimension, basis: t.dataset.basis, visible: t.getBoundingClientRect().width > 0,
+    heading: text(t.closest('.segment-dimension').querySelector('h3')),
+    headers: Array.from(t.querySelectorAll('th')).map(h => text(h)),
+    rows: Array.from(t.querySelectorAll('tbody tr')).map(r => ({
+      segment: r.dataset.segment, start: r.dataset.customersAtStart, small: r.dataset.small,
+      cells: Array.from(r.cells).map(c => text(c)), colour: getComputedStyle(r.cells[1]).color}))}));
   const sections = Array.from(document.querySelectorAll('main > section')).map(s => s.id);
   const noData = Array.from(document.querySelectorAll('#no-data .no-data-item')).map(i => i.dataset.item);
   const topNotes = Array.from(document.querySelectorAll('main > section')).filter(
     s => s.querySelector(':scope > p.note')).map(s => s.id);
-  return {tiles, flags, samples, traces, sections, noData, topNotes,
+  return {tiles, flags, samples, traces, segments, sections, noData, topNotes,
           reading: text(document.getElementById('reading')),
           cohortNote: text(document.querySelector('.cohort-note[data-basis="subscriptions"]'))};
 }"""
@@ -546,9 +806,34 @@ def test_report_renders_in_chromium(demo_warehouse, tmp_path, browser, variant, 
     assert {f["model"] for f in shown["flags"] if f["flag"] == "clv-boundary"} == boundary
     assert all(f["visible"] and "boundary" in f["text"] for f in shown["flags"] if f["flag"] == "clv-boundary")
 
+    # Retention by segment: a table per dimension, each rate beside its customers at the start,
+    # small segments grey (as the acquisition CLV table's small rows), on the subscriptions basis.
+    if variant == "orders_only":
+        assert shown["segments"] == []  # no customers table and no subscriptions: no segments
+    else:
+        assert [t["dimension"] for t in shown["segments"]] == SEGMENT_DIMENSIONS
+        assert shown["sections"].index("segments") == shown["sections"].index("customer-churn") + 1
+        for table in shown["segments"]:
+            assert table["visible"] and table["basis"] == "subscriptions"
+            assert "subscriptions basis" in table["heading"], table["heading"]
+            assert table["headers"][1:5] == ["customers at start", "churned", "churn rate", "retained share"]
+            assert table["headers"][-1] == "NRR" and table["rows"][-1]["segment"] == "All customers"
+            for row in table["rows"]:
+                assert row["cells"][1] == f"{int(row['start']):,}" and row["cells"][3].endswith("%")
+                grey = row["colour"] == "rgb(156, 163, 175)"
+                assert grey == (row["small"] == "true"), (table["dimension"], row)
+            assert any(r["small"] == "true" for r in table["rows"])  # the demo's segments are small
+            assert shown["samples"][f"segments-{table['dimension']}"]["text"].startswith("Small samples.")
+
     if variant != "demo":
         return
     assert boundary == {"bg_nbd"}
+    # The plan trend: a small segment's periods are faint markers, off its line.
+    traces = {t["name"]: t for t in shown["traces"]["chart-segments-plan"] if t["name"]}
+    starter = next(name for name in traces if name.startswith("starter_weekly (") and "small" not in name)
+    faint = [t for t in shown["traces"]["chart-segments-plan"] if t["name"] == f"{starter} (small sample)"]
+    assert faint and all(t["opacity"] < 1 for t in faint)
+    assert not {x for x, y in zip(traces[starter]["x"], traces[starter]["y"]) if y is not None} & set(faint[0]["x"])
     # Small samples: listed under their charts, and off the lines as faint markers.
     for chart_id, kind, mart, count, series in (("chart-email", "email", "fct_email_engagement", "deliveries",
                                                  "Open rate"),
