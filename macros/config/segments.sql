@@ -161,3 +161,34 @@
         else {{ retention.segment_unknown_value() }}
     end
 {%- endmacro %}
+
+
+{% macro customer_period_sums() %}
+    {#- What rows of fct_customer_periods add up to, as `expression as column`
+        items, in the company-level marts' column names: the counts of each
+        flag, the MRR sums (null on the orders basis) and the order columns
+        (null on the subscriptions basis). fct_retention_by_segment sums each
+        segment with it, and the data tests sum each period with it. -#}
+    {{ return([
+        'sum(case when is_customer_at_start then 1 else 0 end) as customers_at_start',
+        'sum(case when is_customer_at_end then 1 else 0 end) as customers_at_end',
+        'sum(case when is_new_customer then 1 else 0 end) as new_customers',
+        'sum(case when is_retained_customer then 1 else 0 end) as retained_customers',
+        'sum(case when is_churned_customer then 1 else 0 end) as churned_customers',
+        'sum(case when is_reactivated_customer then 1 else 0 end) as reactivated_customers',
+        'sum(mrr_at_start) as mrr_at_start',
+        'sum(mrr_at_end) as mrr_at_end',
+        'sum(new_mrr) as new_mrr',
+        'sum(expansion_mrr) as expansion_mrr',
+        'sum(contraction_mrr) as contraction_mrr',
+        'sum(churned_mrr) as churned_mrr',
+        'sum(reactivation_mrr) as reactivation_mrr',
+        'sum(mrr_12_months_before_end) as mrr_12_months_before_end',
+        'sum(orders) as orders',
+        "sum(case when basis = 'orders' then case when orders > 0 then 1 else 0 end end) as ordering_customers",
+        'sum(revenue) as revenue',
+        "sum(case when basis = 'orders' then case when orders >= 2 then 1 else 0 end end) as repeat_customers",
+        "sum(case when basis = 'orders' then case when is_returning_customer then 1 else 0 end end)"
+            ~ " as returning_customers",
+    ]) }}
+{% endmacro %}
