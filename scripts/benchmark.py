@@ -19,18 +19,25 @@ Steps, each in its own process so wall time and peak memory (max RSS) are its ow
   check  the floor's four tables against the marts of both dbt runs, cell for
          cell (counts exact, ratios to 1e-9 relative, money to the cent): any
          difference fails the benchmark (exit 1), since an incorrect floor is no floor
+  segments  `dbt run --select int_customer_segments int_customer_period_plans
+         fct_customer_periods fct_retention_by_segment` on the full build's
+         warehouse (before the day is appended): the segment models in a process
+         of their own, so their seconds and its peak memory are theirs (no goal
+         but the memory one); with --keep-full the warehouse is then copied to
+         <workdir>/warehouse_full.duckdb for measurements of one's own
   day    the last day's files are appended to the sources and the daily run
          goes on the full build's warehouse: `dbt build --selector scheduled`
          when selectors.yml defines that selector, plain `dbt build` otherwise
 
-  fixed  the same three dbt steps (marts, full, day) on a tiny data set made by
+  fixed  the same four dbt steps (marts, full, segments, day) on a tiny data set made by
          the same generator (--fixed-scale, default 1: 400 customers, about
          4,000 orders): what each step costs with next to no data, i.e. dbt's
          start, parsing and per-node work, the unit tests and every query's
          own overhead. A step's wall time minus its fixed cost is what its data
          costs; a goal's budget minus the fixed cost is what is left for the data.
 
-For every dbt step the slowest nodes come from its target/run_results.json.
+For every dbt step the slowest nodes come from its target/run_results.json,
+and the seconds of the four segment models in each step that ran them.
 The last stdout line is `ratio: X` with X = full / floor. With --record
 (default at the default scale) the figures, the machine's cores, memory and
 load are written to benchmarks/results.md and benchmarks/results.json.
@@ -66,6 +73,9 @@ MEMORY_GOAL_MB = 4096
 DAY_GOAL = 0.10
 DEFAULT_FIXED_SCALE = 1.0
 SLOWEST_NODES = 8
+# the segment models, run on their own by the segments step
+SEGMENT_MODELS = ("int_customer_segments", "int_customer_period_plans", "fct_customer_periods",
+                  "fct_retention_by_segment")
 
 COLUMN_TYPES = {
     "orders": {
@@ -242,12 +252,18 @@ def slowest_nodes(target: Path, wall_seconds: float) -> dict:
         nodes.append({"node": node_name(result["unique_id"]), "type": resource_type, "seconds": round(seconds, 2)})
     nodes.sort(key=lambda node: -node["seconds"])
     in_nodes = sum(by_type.values())
-    return {
+    profile = {
         "nodes": len(results),
         "slowest": nodes[:SLOWEST_NODES],
         "seconds_by_type": {kind: round(seconds, 1) for kind, seconds in sorted(by_type.items(), key=lambda i: -i[1])},
         "outside_nodes_seconds": round(wall_seconds - in_nodes, 1),
     }
+    # the segment models' seconds, in a step that ran any of them
+    segment_models = {node["node"]: node["seconds"] for node in nodes
+                      if node["type"] == "model" and node["node"] in SEGMENT_MODELS}
+    if segment_models:
+        profile["segment_models"] = segment_models
+    return profile
 
 
 def floor_profile(timings_file: Path, wall_seconds: float) -> dict:
@@ -287,6 +303,8 @@ STEP_WHAT = {
     "marts": "`dbt run --select +fct_customer_retention +fct_revenue_retention +fct_order_metrics "
              "+dim_customers`, fresh warehouse",
     "full": "`dbt build`, fresh warehouse: every model, CLV fit, data test and unit test",
+    "segments": f"`dbt run --select {' '.join(SEGMENT_MODELS)}` on the full build's warehouse, "
+                "before the day: the segment models on their own",
 }
 
 
@@ -298,6 +316,7 @@ def step_what(step: dict) -> str:
 
 def record(results: dict) -> None:
     fixed = results["fixed"]
+    segments = next(step for step in results["steps"] if step["step"] == "segments")
     out = ROOT / "benchmarks"
     out.mkdir(exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -338,13 +357,32 @@ def record(results: dict) -> None:
         "",
         f"Day over full build: {results['day_over_full']} (goal {DAY_GOAL}).",
         "",
+        "## The segment models",
+        "",
+        f"The segments step: {segments['wall_seconds']} s, peak memory {segments['peak_memory_mb']} MB "
+        f"(under {MEMORY_GOAL_MB} MB: {'met' if segments['peak_memory_mb'] < MEMORY_GOAL_MB else 'missed'}), "
+        f"{segments['profile']['seconds_by_type'].get('model', 0)} s of it in the four models and "
+        f"{segments['profile']['outside_nodes_seconds']} s outside them (dbt's start and parsing). Each model's "
+        "seconds in it, and in the full build and the day run, where the models run among the others "
+        "(one at a time, one thread):",
+        "",
+        "| model | segments (s) | full (s) | day (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    by_name = {step["step"]: step for step in results["steps"]}
+    for model in SEGMENT_MODELS:
+        lines.append(f"| {model} | " + " | ".join(
+            str(by_name[name]["profile"].get("segment_models", {}).get(model, "")) if name in by_name else ""
+            for name in ("segments", "full", "day")) + " |")
+    lines += [
+        "",
         "## What each step costs with next to no data",
         "",
         f"The same dbt steps on a data set made by the same generator at scale {fixed['scale']:g} "
         f"({', '.join(f'{count:,} {table}' for table, count in fixed['raw_rows'].items())}): dbt's start and "
         "parsing, the work of every node (compiling, the materialisation's statements, events), the unit "
         "tests and each query's own overhead, whatever the data. A goal's budget minus this fixed cost is "
-        "what the goal leaves for the data.",
+        "what the goal leaves for the data (the segments step has no time goal).",
         "",
         "| step | nodes | fixed cost (s) | data cost (s) | goal's budget (s) | left for the data (s) "
         "| fixed cost / budget |",
@@ -356,6 +394,10 @@ def record(results: dict) -> None:
         "day": f"{DAY_GOAL} of full",
     }
     for name, cost in fixed["steps"].items():
+        if "budget_seconds" not in cost:
+            lines.append(f"| {name} | {cost['fixed_nodes']} | {cost['fixed_seconds']} | {cost['data_seconds']} "
+                         "| no goal | | |")
+            continue
         lines.append(
             f"| {name} | {cost['fixed_nodes']} | {cost['fixed_seconds']} | {cost['data_seconds']} | "
             f"{cost['budget_seconds']} ({budget_text[name]}) | {cost['data_budget_seconds']} | "
@@ -366,7 +408,7 @@ def record(results: dict) -> None:
         f"{fixed['steps']['day']['budget_at_full_goal_seconds']} s, against a fixed cost of "
         f"{fixed['steps']['day']['fixed_seconds']} s for the daily run. The full build's data costs "
         f"{fixed['steps']['full']['beyond_marts_data_seconds']} s beyond the marts run's (the CLV fit, "
-        "the other marts, the data tests), against "
+        "the segment models, the other marts, the data tests), against "
         f"{fixed['steps']['full']['data_budget_seconds']} s its goal leaves for all of its data.",
         "",
         "## Where the seconds go",
@@ -424,6 +466,13 @@ def dbt_steps(work: Path, env: dict[str, str], prefix: str = "") -> tuple[Path, 
     return marts_db, full_db, [marts, full]
 
 
+def segments_step(work: Path, env: dict[str, str], full_db: Path, prefix: str = "") -> dict:
+    """The segment models alone on the full build's warehouse (sources without the
+    last day): the same tables again, in a process of their own."""
+    return dbt_step(prefix + "segments", work, env, full_db, work / "target-full",
+                    ["run", "--select", *SEGMENT_MODELS])
+
+
 def day_step(work: Path, env: dict[str, str], full_db: Path, prefix: str = "") -> dict:
     """The last day appended to the sources, then the daily run on the full build's warehouse."""
     point_sources(full_db, work, with_last_day=True)
@@ -443,7 +492,17 @@ def fixed_costs(by_step: dict[str, dict], fixed: dict[str, dict], scale: float, 
         "day": DAY_GOAL * by_step["full"]["wall_seconds"],
     }
     steps = {}
-    for name, budget in budgets.items():
+    for name in ("marts", "full", "segments", "day"):
+        if name not in budgets:
+            # no time goal: the fixed cost and what the data costs on top of it
+            steps[name] = {
+                "fixed_seconds": fixed[name]["wall_seconds"],
+                "fixed_nodes": fixed[name]["profile"]["nodes"],
+                "fixed_peak_memory_mb": fixed[name]["peak_memory_mb"],
+                "data_seconds": round(by_step[name]["wall_seconds"] - fixed[name]["wall_seconds"], 2),
+            }
+            continue
+        budget = budgets[name]
         fixed_seconds = fixed[name]["wall_seconds"]
         steps[name] = {
             "fixed_seconds": fixed_seconds,
@@ -476,6 +535,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", choices=["yes", "no", "auto"], default="auto",
                         help="write benchmarks/results.* (auto: only at the default scale and intensity)")
     parser.add_argument("--reuse-data", action="store_true", help="keep the Parquet files of an earlier run")
+    parser.add_argument("--keep-full", action="store_true",
+                        help="copy the full build's warehouse after the segments step (before the day is "
+                             "appended) to <workdir>/warehouse_full.duckdb")
     parser.add_argument("--fixed-scale", type=float, default=DEFAULT_FIXED_SCALE,
                         help="generator scale of the tiny data set that measures each dbt step's fixed cost "
                              f"(default {DEFAULT_FIXED_SCALE:g}: 400 customers)")
@@ -514,6 +576,11 @@ def main(argv: list[str] | None = None) -> int:
         print("the floor and the marts differ: no figures recorded", file=sys.stderr)
         return 1
 
+    steps.append(segments_step(work, env, full_db))
+    if args.keep_full:
+        kept = work / "warehouse_full.duckdb"
+        shutil.copy(full_db, kept)
+        log(f"kept the full build's warehouse as {kept}")
     steps.append(day_step(work, env, full_db))
     load_at_end = load_average()
 
@@ -522,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     fixed_args = argparse.Namespace(**{**vars(args), "scale": args.fixed_scale})
     fixed_counts = raw_data(fixed_args, fixed_work, prepare_data)
     _, fixed_full_db, fixed_results = dbt_steps(fixed_work, env, prefix="fixed ")
+    fixed_results.append(segments_step(fixed_work, env, fixed_full_db, prefix="fixed "))
     fixed_results.append(day_step(fixed_work, env, fixed_full_db, prefix="fixed "))
     fixed = {step["step"].removeprefix("fixed "): step for step in fixed_results}
 
@@ -563,10 +631,13 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "met" if results["ratios"][name] <= goal else "missed"
         print(f"goal {name} within {goal}x of the floor: {results['ratios'][name]}x, {verdict}")
     print(f"day / full: {results['day_over_full']} (goal {DAY_GOAL})")
+    print("segment models (s): " + ", ".join(
+        f"{model} {by_step['segments']['profile'].get('segment_models', {}).get(model)}" for model in SEGMENT_MODELS))
     for name, cost in results["fixed"]["steps"].items():
+        budget = (f"; budget {cost['budget_seconds']} s, {cost['data_budget_seconds']} s of it left for the data"
+                  if "budget_seconds" in cost else "; no time goal")
         print(f"fixed {name}: {cost['fixed_seconds']} s with {results['fixed']['raw_rows']['orders']:,} orders; "
-              f"data {cost['data_seconds']} s; budget {cost['budget_seconds']} s, "
-              f"{cost['data_budget_seconds']} s of it left for the data")
+              f"data {cost['data_seconds']} s{budget}")
     print(f"full build's data beyond the marts run's: {results['fixed']['steps']['full']['beyond_marts_data_seconds']} s")
     print(f"ratio: {results['ratio']}")
     return 0
