@@ -10,6 +10,12 @@ from tests.dbt_harness import Warehouse
 # fixture), and the files here start first, longest first, so that no process
 # is left with a long file at the end while the other is idle.
 TESTS_APART = {"test_incremental.py", "test_first_hour.py"}
+# `bash scripts/test.sh --quick` leaves these files out (pytest -m "not slow"): the
+# incremental replays, the orchestrator environments, the first-hour and your-data
+# builds, the text feed and the mf queries, each several minutes of dbt runs. The
+# full command runs them.
+SLOW_FILES = {"test_incremental.py", "test_orchestrators.py", "test_first_hour.py", "test_your_data.py",
+              "test_text_feed.py", "test_semantic_layer.py", "test_semantic_segments.py"}
 LONGEST_FIRST = ["test_incremental.py", "test_reference.py", "test_orchestrators.py", "test_first_hour.py",
                  "test_text_feed.py"]
 
@@ -20,6 +26,8 @@ def pytest_collection_modifyitems(config, items):
         file = item.path.name
         group = item.nodeid if file in TESTS_APART else file
         item.add_marker(pytest.mark.xdist_group(group))
+        if file in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
 
     def rank(item) -> int:
         file = item.path.name
