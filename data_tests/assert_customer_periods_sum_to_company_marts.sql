@@ -5,8 +5,8 @@ with
 customer_period_sums as (
 
     select
-        {%- for column in retention.customer_period_sums() %}
-        {{ column }},
+        {%- for column, aggregate in retention.customer_period_sums().items() %}
+        {{ aggregate }} as {{ column }},
         {%- endfor %}
         basis,
         period_grain,
@@ -67,17 +67,11 @@ left join customer_period_sums as sums
         and company.period_grain = sums.period_grain
         and company.period_start = sums.period_start
 where
-    -- a quiet period has no customer rows: every company count is then zero
-    {%- for column in ['customers_at_start', 'customers_at_end', 'new_customers', 'retained_customers',
-        'churned_customers', 'reactivated_customers'] %}
+    -- a quiet period has no customer rows: every company count and sum is then zero.
+    -- The other basis's columns are null in company (its mart is joined on one basis
+    -- only), so they compare as null and never flag a row.
+    {%- for column in retention.customer_period_sums() %}
     {{ 'or ' if not loop.first }}coalesce(sums.{{ column }}, 0) <> company.{{ column }}
-    {%- endfor %}
-    {%- for column in ['mrr_at_start', 'mrr_at_end', 'new_mrr', 'expansion_mrr', 'contraction_mrr', 'churned_mrr',
-        'reactivation_mrr', 'mrr_12_months_before_end'] %}
-    or (company.basis = 'subscriptions' and coalesce(sums.{{ column }}, 0) <> company.{{ column }})
-    {%- endfor %}
-    {%- for column in ['orders', 'ordering_customers', 'revenue', 'repeat_customers', 'returning_customers'] %}
-    or (company.basis = 'orders' and coalesce(sums.{{ column }}, 0) <> company.{{ column }})
     {%- endfor %}
 
 union all

@@ -3,10 +3,7 @@
 -- the period (which assert_customer_periods_sum_to_company_marts ties to the
 -- company-level marts): the segments partition the period's customers.
 -- Returns each (basis, grain, period, dimension) where a sum differs.
-{%- set columns = ['customers_at_start', 'customers_at_end', 'new_customers', 'retained_customers',
-    'churned_customers', 'reactivated_customers', 'mrr_at_start', 'mrr_at_end', 'new_mrr', 'expansion_mrr',
-    'contraction_mrr', 'churned_mrr', 'reactivation_mrr', 'mrr_12_months_before_end', 'orders',
-    'ordering_customers', 'revenue', 'repeat_customers', 'returning_customers'] %}
+{%- set columns = retention.customer_period_sums().keys() | list %}
 
 with
 
@@ -28,8 +25,8 @@ segment_sums as (
 period_sums as (
 
     select
-        {%- for column in retention.customer_period_sums() %}
-        {{ column }},
+        {%- for column, aggregate in retention.customer_period_sums().items() %}
+        {{ aggregate }} as {{ column }},
         {%- endfor %}
         basis,
         period_grain,

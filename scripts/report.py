@@ -1006,8 +1006,8 @@ def segment_trend(dimension: str, basis: str, rows: list[dict[str, Any]], named:
     for period in periods:
         for segment in group_segments([r for r in rows if r["period_start"] == period], named, page.min_sample):
             series.setdefault(segment.label, []).append({
-                "period_start": period, "is_complete_period": True, "customers_at_start": segment.sums[
-                    "customers_at_start"], "small": segment.small, **segment.rates})
+                "period_start": period, "is_complete_period": True,
+                "customers_at_start": segment.sums["customers_at_start"], **segment.rates})
     metrics = [("customer_churn_rate", f"Customer churn rate ({basis} basis)")]
     if nrr:
         metrics.append(("net_revenue_retention", f"Net revenue retention, NRR ({basis} basis)"))
@@ -1020,7 +1020,7 @@ def segment_trend(dimension: str, basis: str, rows: list[dict[str, Any]], named:
     for index, label in enumerate(labels):
         colour = GREY if label == other else SEGMENT_COLOURS[index % len(SEGMENT_COLOURS)]
         points = series[label]
-        small = {p["period_start"] for p in points if p["small"]}
+        small = small_periods(points, "customers_at_start", page.min_sample)
         any_small = any_small or bool(small)
         size = f" ({sizes[label]:,})" if label in sizes else ""
         for row, (column, _) in enumerate(metrics, start=1):

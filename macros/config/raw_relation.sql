@@ -140,7 +140,8 @@
 {% macro raw_source(source_name, table_name, required=false) %}
     {#- {'relation': SQL to select from, 'types': {column: warehouse type or
         none}} for a raw table; the types steer how each column is read
-        (conversions.sql). -#}
+        (conversions.sql). A table that exists also gives 'stored' and
+        'columns' (raw_table_shape); an absent one does not. -#}
     {%- if retention.demo_data_enabled() -%}
         {%- do ref(table_name) -%}
     {%- endif -%}
@@ -178,13 +179,17 @@
 
 
 {% macro raw_table_shape(found, table_name) %}
-    {#- {'relation', 'types'} of an existing raw table. A declared column the
-        table lacks is read as its `meta: when_absent` in the source YAML says
+    {#- {'relation', 'types', 'stored' (the table as stored), 'columns' (each
+        stored column's name by its lower-case name)} of an existing raw table.
+        A declared column the table lacks is read as its `meta: when_absent` in
+        the source YAML says
         (null, or the reporting currency for a feed without a currency column);
         a column without one fails, naming the column and what to do. -#}
     {%- set stored = {} -%}
+    {%- set stored_names = {} -%}
     {%- for column in adapter.get_columns_in_relation(found) -%}
         {%- do stored.update({column.name | lower: column.data_type}) -%}
+        {%- do stored_names.update({column.name | lower: column.name}) -%}
     {%- endfor -%}
     {%- set when_absent = retention.raw_columns_when_absent(table_name) -%}
     {%- set types = {} -%}
@@ -210,11 +215,13 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if stand_ins | length == 0 -%}
-        {{ return({'relation': found, 'types': types}) }}
+        {{ return({'relation': found, 'types': types, 'stored': found, 'columns': stored_names}) }}
     {%- endif -%}
     {{ return({
         'relation': '(select *, ' ~ stand_ins | join(', ') ~ ' from ' ~ found ~ ') as ' ~ table_name,
         'types': types,
+        'stored': found,
+        'columns': stored_names,
     }) }}
 {% endmacro %}
 

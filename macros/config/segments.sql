@@ -73,8 +73,9 @@
 {% endmacro %}
 
 
-{% macro customer_attribute_columns() %}
-    {#- {attribute: the raw customers column to read, quoted as stored}. Fails,
+{% macro customer_attribute_columns(raw) %}
+    {#- {attribute: the raw customers column to read, quoted as stored}, from
+        raw_source('crm', 'customers') as `raw` (its stored columns). Fails,
         naming the var, when the table does not exist or lacks a column. -#}
     {%- set attributes = retention.customer_attributes() -%}
     {%- set columns = {} -%}
@@ -87,20 +88,16 @@
         {%- endfor -%}
         {{ return(columns) }}
     {%- endif -%}
-    {%- set found = retention.find_raw_relation('crm', 'customers') -%}
-    {%- if found is none -%}
+    {%- if 'columns' not in raw -%}
         {{ exceptions.raise_compiler_error("var customer_attributes names " ~ attributes | join(', ')
             ~ ", but there is no raw customers table (" ~ source('crm', 'customers')
             ~ ") to read them from. Add the table, or unset var customer_attributes.") }}
     {%- endif -%}
-    {%- set stored = {} -%}
-    {%- for column in adapter.get_columns_in_relation(found) -%}
-        {%- do stored.update({column.name | lower: column.name}) -%}
-    {%- endfor -%}
+    {%- set stored = raw['columns'] -%}
     {%- for name in attributes -%}
         {%- if (name | lower) not in stored -%}
             {{ exceptions.raise_compiler_error("var customer_attributes names '" ~ name ~ "', which is not a column of "
-                ~ found ~ " (its columns: " ~ stored.values() | list | join(', ')
+                ~ raw['stored'] ~ " (its columns: " ~ stored.values() | list | join(', ')
                 ~ "). Name one of them, or unset var customer_attributes.") }}
         {%- endif -%}
         {%- do columns.update({name: adapter.quote(stored[name | lower])}) -%}
@@ -164,31 +161,32 @@
 
 
 {% macro customer_period_sums() %}
-    {#- What rows of fct_customer_periods add up to, as `expression as column`
-        items, in the company-level marts' column names: the counts of each
-        flag, the MRR sums (null on the orders basis) and the order columns
+    {#- What rows of fct_customer_periods add up to, as {column: aggregate} in
+        the company-level marts' column names (in this order): the counts of
+        each flag, the MRR sums (null on the orders basis) and the order columns
         (null on the subscriptions basis). fct_retention_by_segment sums each
-        segment with it, and the data tests sum each period with it. -#}
-    {{ return([
-        'sum(case when is_customer_at_start then 1 else 0 end) as customers_at_start',
-        'sum(case when is_customer_at_end then 1 else 0 end) as customers_at_end',
-        'sum(case when is_new_customer then 1 else 0 end) as new_customers',
-        'sum(case when is_retained_customer then 1 else 0 end) as retained_customers',
-        'sum(case when is_churned_customer then 1 else 0 end) as churned_customers',
-        'sum(case when is_reactivated_customer then 1 else 0 end) as reactivated_customers',
-        'sum(mrr_at_start) as mrr_at_start',
-        'sum(mrr_at_end) as mrr_at_end',
-        'sum(new_mrr) as new_mrr',
-        'sum(expansion_mrr) as expansion_mrr',
-        'sum(contraction_mrr) as contraction_mrr',
-        'sum(churned_mrr) as churned_mrr',
-        'sum(reactivation_mrr) as reactivation_mrr',
-        'sum(mrr_12_months_before_end) as mrr_12_months_before_end',
-        'sum(orders) as orders',
-        "sum(case when basis = 'orders' then case when orders > 0 then 1 else 0 end end) as ordering_customers",
-        'sum(revenue) as revenue',
-        "sum(case when basis = 'orders' then case when orders >= 2 then 1 else 0 end end) as repeat_customers",
-        "sum(case when basis = 'orders' then case when is_returning_customer then 1 else 0 end end)"
-            ~ " as returning_customers",
-    ]) }}
+        segment with it, and the data tests sum each period with it and compare
+        its columns. -#}
+    {{ return({
+        'customers_at_start': 'sum(case when is_customer_at_start then 1 else 0 end)',
+        'customers_at_end': 'sum(case when is_customer_at_end then 1 else 0 end)',
+        'new_customers': 'sum(case when is_new_customer then 1 else 0 end)',
+        'retained_customers': 'sum(case when is_retained_customer then 1 else 0 end)',
+        'churned_customers': 'sum(case when is_churned_customer then 1 else 0 end)',
+        'reactivated_customers': 'sum(case when is_reactivated_customer then 1 else 0 end)',
+        'mrr_at_start': 'sum(mrr_at_start)',
+        'mrr_at_end': 'sum(mrr_at_end)',
+        'new_mrr': 'sum(new_mrr)',
+        'expansion_mrr': 'sum(expansion_mrr)',
+        'contraction_mrr': 'sum(contraction_mrr)',
+        'churned_mrr': 'sum(churned_mrr)',
+        'reactivation_mrr': 'sum(reactivation_mrr)',
+        'mrr_12_months_before_end': 'sum(mrr_12_months_before_end)',
+        'orders': 'sum(orders)',
+        'ordering_customers': "sum(case when basis = 'orders' then case when orders > 0 then 1 else 0 end end)",
+        'revenue': 'sum(revenue)',
+        'repeat_customers': "sum(case when basis = 'orders' then case when orders >= 2 then 1 else 0 end end)",
+        'returning_customers':
+            "sum(case when basis = 'orders' then case when is_returning_customer then 1 else 0 end end)",
+    }) }}
 {% endmacro %}

@@ -7,13 +7,14 @@
     staging sees as one, which differ only in a column it does not read) has
     (unknown) for it. -#}
 
-{%- set attribute_columns = retention.customer_attribute_columns() %}
+{%- set raw = retention.raw_source('crm', 'customers') %}
+{%- set attribute_columns = retention.customer_attribute_columns(raw) %}
 
 with
 
 raw_customers as (
 
-    select * from {{ retention.raw_relation('crm', 'customers') }}
+    select * from {{ raw['relation'] }}
 
 ),
 

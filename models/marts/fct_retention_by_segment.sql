@@ -42,8 +42,8 @@ sums as (
         period_start,
         segment_dimension,
         segment_value,
-        {%- for column in retention.customer_period_sums() %}
-        {{ column }},
+        {%- for column, aggregate in retention.customer_period_sums().items() %}
+        {{ aggregate }} as {{ column }},
         {%- endfor %}
         min(period_end) as period_end,
         min(case when is_complete_period then 1 else 0 end) = 1 as is_complete_period

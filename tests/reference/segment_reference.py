@@ -97,6 +97,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
+from tests.compare import KEYS as COMPARISON_KEYS, same
 from tests.reference.raw_values import checked_timestamp
 from tests.reference.retention_reference import (SUBSCRIPTION_COLUMNS, Period, Reference, add_months, clean_text,
                                                  distinct_rows, instant, ratio, usable)
@@ -106,10 +107,8 @@ NO_PLAN = "(none)"
 CUSTOMER_DIMENSIONS = ("country", "acquisition_channel")
 PLAN = "plan"
 
-KEYS = {
-    "fct_customer_periods": ("basis", "period_grain", "period_start", "customer_id"),
-    "fct_retention_by_segment": ("basis", "period_grain", "period_start", "segment_dimension", "segment_value"),
-}
+# each new mart's key columns, as the comparison keys them
+KEYS = {mart: COMPARISON_KEYS[mart] for mart in ("fct_customer_periods", "fct_retention_by_segment")}
 
 FLAG_COLUMNS = ("is_customer_at_start", "is_customer_at_end", "is_new_customer", "is_retained_customer",
                 "is_churned_customer", "is_reactivated_customer")
@@ -429,12 +428,6 @@ def segment_row(key: tuple, members: list[dict[str, Any]], unit_economics: bool 
 # --------------------------------------------------------------------------
 # Invariants, on plain rows: the reference's or the warehouse's
 # --------------------------------------------------------------------------
-def _same(actual: Any, expected: Any) -> bool:
-    from tests.compare import same
-
-    return same(actual, expected)
-
-
 def _period_key(row: Mapping[str, Any]) -> tuple:
     return (row["basis"], row["period_grain"], row["period_start"])
 
@@ -494,7 +487,7 @@ def whole_company_failures(customer_periods, customer_retention, revenue_retenti
             continue
         row = segment_row(key + ("everyone", "everyone"), by_period[key])
         failures += [f"{key} {column}: segment formula {row[column]!r}, company {value!r}"
-                     for column, value in expected.items() if not _same(row[column], value)]
+                     for column, value in expected.items() if not same(row[column], value)]
     return failures
 
 
@@ -549,7 +542,7 @@ def customer_period_failures(customer_periods, customer_retention, revenue_reten
                 if Decimal(str(actual[column])) > Decimal(str(value)) + Decimal("0.005"):
                     failures.append(f"fct_customer_periods {key} {column}: sum {actual[column]} above the company's "
                                     f"{value}")
-            elif not _same(actual[column], value):
+            elif not same(actual[column], value):
                 failures.append(f"fct_customer_periods {key} {column}: sum {actual[column]}, company {value}")
     return failures
 
@@ -607,11 +600,11 @@ def segment_failures(by_segment, customer_periods, customer_retention, revenue_r
                 (only,) = rows.values()
                 failures += [f"fct_retention_by_segment {period_key} {dimension}: the only value's {column} "
                              f"{only[column]!r}, company {value!r}"
-                             for column, value in rates.get(period_key, {}).items() if not _same(only[column], value)]
+                             for column, value in rates.get(period_key, {}).items() if not same(only[column], value)]
             for column, value in expected.items():
                 if column == "mrr_12_months_before_end" and not year_ago_customers_included:
                     continue
-                if not _same(totals.get(column, 0), value):
+                if not same(totals.get(column, 0), value):
                     failures.append(f"fct_retention_by_segment {period_key} {dimension} {column}: sum over values "
                                     f"{totals.get(column, 0)}, company {value}")
     return failures
@@ -628,7 +621,7 @@ def segment_row_failures(row: Mapping[str, Any], members: list[Mapping[str, Any]
     for column, value in expected.items():
         if column not in row:
             found.append(f"no column {column}")
-        elif not _same(row[column], value):
+        elif not same(row[column], value):
             found.append(f"{column} {row[column]!r}, expected {value!r} from its customers")
     return found
 
