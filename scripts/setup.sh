@@ -15,12 +15,16 @@ _retention_setup() {
     command -v "$python" >/dev/null 2>&1 || python=python3
 
     stamp="$venv/.requirements.sha"
-    wanted="$(sha256sum "$root/requirements.txt" | cut -d' ' -f1)" || return 1
+    wanted="$(cat "$root/requirements.txt" "$root/app/pyproject.toml" "$root/lab/pyproject.toml" | sha256sum | cut -d' ' -f1)" || return 1
     if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
         echo "==> creating $venv with the pinned dependencies"
         "$python" -m venv "$venv" || return 1
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip || return 1
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements.txt" || return 1
+        # The project's two Python packages, editable (imported from their folders):
+        # app/ (report, BI export) and lab/ (reference, generators, engines, benchmarks).
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+            -e "$root/app" -e "$root/lab" || return 1
         echo "$wanted" >"$stamp" || return 1
     fi
 

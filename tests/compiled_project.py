@@ -16,13 +16,9 @@ from typing import Any, Mapping
 
 import duckdb
 
+from retention_lab.compare import MARTS
 from tests.dbt_harness import RAW_COLUMNS, Warehouse, models_in_dag_order
 
-MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers",
-         "fct_purchase_sequence", "fct_cohort_retention", "fct_historical_clv", "fct_acquisition_clv",
-         "fct_daily_active_users", "fct_engagement", "fct_power_user_curve", "dim_users",
-         "fct_email_engagement", "fct_email_campaigns", "fct_nps", "fct_customer_periods",
-         "fct_retention_by_segment")
 
 
 class CompiledProject:

@@ -4,20 +4,31 @@ import pytest
 
 from tests.dbt_harness import Warehouse
 
-# scripts/test.sh runs the tests on two processes (pytest-xdist, --dist loadgroup).
-# A file's tests stay on one process, so its module and session fixtures are
-# built once there; these files' tests go one by one instead (they share no
-# fixture), and the files here start first, longest first, so that no process
-# is left with a long file at the end while the other is idle.
+# `bash scripts/tasks.sh test` runs the tests on two processes (pytest-xdist,
+# --dist loadgroup). A file's tests stay on one process, so its module and session
+# fixtures are built once there; these files' tests go one by one instead (they
+# share no fixture), and the files here start first, longest first, so that no
+# process is left with a long file at the end while the other is idle.
 TESTS_APART = {"test_incremental.py", "test_first_hour.py"}
-# `bash scripts/test.sh --quick` leaves these files out (pytest -m "not slow"): the
-# incremental replays, the orchestrator environments, the first-hour and your-data
-# builds, the text feed and the mf queries, each several minutes of dbt runs. The
-# full command runs them.
-SLOW_FILES = {"test_incremental.py", "test_orchestrators.py", "test_first_hour.py", "test_your_data.py",
-              "test_text_feed.py", "test_semantic_layer.py", "test_semantic_segments.py"}
-LONGEST_FIRST = ["test_incremental.py", "test_reference.py", "test_orchestrators.py", "test_first_hour.py",
-                 "test_text_feed.py"]
+LONGEST_FIRST = ["test_engines.py", "test_incremental.py", "test_reference.py", "test_orchestrators.py",
+                 "test_first_hour.py", "test_text_feed.py"]
+
+# The tiers (markers in pytest.ini). A test in no tier is in the developer loop,
+# `bash scripts/tasks.sh check`: the demo build with every data and unit test,
+# the reference on the demo, vars, privacy, the report. Every test that draws
+# histories from hypothesis is in tier `property`; the other tiers go by file.
+TIER_OF_FILE = {
+    "test_incremental.py": "replay",
+    "test_orchestrators.py": "orchestrators",
+    "test_engines.py": "engines",
+    "test_benchmark_floor.py": "benchmark",
+    # builds from a user's shell, a text feed, MetricFlow queries: several minutes each
+    "test_first_hour.py": "end_to_end",
+    "test_your_data.py": "end_to_end",
+    "test_text_feed.py": "end_to_end",
+    "test_semantic_layer.py": "end_to_end",
+    "test_semantic_segments.py": "end_to_end",
+}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -26,8 +37,10 @@ def pytest_collection_modifyitems(config, items):
         file = item.path.name
         group = item.nodeid if file in TESTS_APART else file
         item.add_marker(pytest.mark.xdist_group(group))
-        if file in SLOW_FILES:
-            item.add_marker(pytest.mark.slow)
+        if file in TIER_OF_FILE:
+            item.add_marker(getattr(pytest.mark, TIER_OF_FILE[file]))
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
 
     def rank(item) -> int:
         file = item.path.name
@@ -48,3 +61,14 @@ def demo_warehouse(tmp_path_factory):
     run = warehouse.dbt("build")
     assert run.success, run.text
     return warehouse
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Prints what a passing test recorded as its `summary` (record_property), such
+    as the engines' cell count, under pytest's own summary."""
+    lines = [f"{report.nodeid}: {value}" for report in terminalreporter.stats.get("passed", [])
+             for name, value in report.user_properties if name == "summary"]
+    if lines:
+        terminalreporter.section("summaries")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -300,12 +300,6 @@ def histories(draw, max_orders: int = 25, max_subscriptions: int = 6):
 ENGAGEMENT_TABLES = ("events", "email_sends", "email_events", "nps_responses")
 
 
-def retention_histories():
-    """Histories without the engagement sources (events, email, NPS): the shape the benchmark's
-    floor (scripts/benchmark_floor.sql) covers."""
-    return histories().map(lambda raw: {t: rows for t, rows in raw.items() if t not in ENGAGEMENT_TABLES})
-
-
 # -- text feeds ---------------------------------------------------------------------------
 # A feed that delivers every column as text: each value written one of the ways real
 # exports write it, and now and then a value no warehouse can use.

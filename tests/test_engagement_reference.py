@@ -1,4 +1,4 @@
-"""The engagement, email and NPS reference (tests/reference/engagement_reference.py)
+"""The engagement, email and NPS reference (lab/retention_lab/reference/engagement_reference.py)
 on hand-made histories whose numbers are worked out by hand: the spec's worked
 examples (NPS 25, an L-ness of 22, a click that implies an open) and the edges
 the project's decisions settle (local days, the as-of cut, conflicting ids)."""
@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.reference.retention_reference import GRAIN_MONTHS, Reference, add_months
+from retention_lab.reference.retention_reference import GRAIN_MONTHS, Reference, add_months
 from tests.strategies import histories
 
 

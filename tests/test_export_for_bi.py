@@ -1,10 +1,9 @@
-"""scripts/export_for_bi.py: every mart goes to Parquet, and optionally to a
+"""app/retention_app/export_for_bi.py: every mart goes to Parquet, and optionally to a
 DuckDB file at an older storage version, with the same columns, types and rows
 as the warehouse; a mart missing from the warehouse fails the export."""
 
 from __future__ import annotations
 
-import importlib.util
 import struct
 import subprocess
 import sys
@@ -13,19 +12,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from retention_app import export_for_bi
 from tests.dbt_harness import ROOT
 
-SCRIPT = ROOT / "scripts" / "export_for_bi.py"
 # The storage version number in a DuckDB file's header for each storage version
 # the export may write: DuckDB 0.10 to 1.1 read 64 only, 1.2 adds 65.
 HEADER_VERSION = {"v1.0.0": 64, "v1.2.0": 65}
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("export_for_bi", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return export_for_bi
 
 
 def mart_models() -> set[str]:
@@ -46,7 +42,7 @@ def differing_rows(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int
 @pytest.fixture(scope="module")
 def export(demo_warehouse, tmp_path_factory):
     output = tmp_path_factory.mktemp("bi") / "export"
-    run = subprocess.run([sys.executable, str(SCRIPT), "--warehouse", str(demo_warehouse.path), "--output",
+    run = subprocess.run([sys.executable, "-m", "retention_app.export_for_bi", "--warehouse", str(demo_warehouse.path), "--output",
                           str(output), "--duckdb-storage-version", "v1.0.0"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -94,7 +90,7 @@ def test_a_missing_mart_fails_the_export(tmp_path):
     written, missing = load_script().export(warehouse, tmp_path / "out", marts=["fct_order_metrics", "fct_nps"])
     assert written == [("fct_order_metrics", 1)]
     assert missing == ["fct_nps"]
-    run = subprocess.run([sys.executable, str(SCRIPT), "--warehouse", str(warehouse),
+    run = subprocess.run([sys.executable, "-m", "retention_app.export_for_bi", "--warehouse", str(warehouse),
                           "--output", str(tmp_path / "cli")], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert "not in the warehouse, not exported: dim_customers" in run.stderr

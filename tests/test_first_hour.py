@@ -8,7 +8,7 @@ raw tables.
 - A source that is mostly unusable stops the run with the counts; a missing
   table or column stops it before any model runs.
 - The warehouse file is the project's wherever dbt is run from.
-- scripts/build.sh takes the user's vars through build, docs and report, and
+- scripts/tasks.sh build takes the user's vars through build, docs and report, and
   answers an unreadable --vars with the project's message."""
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def test_the_warehouse_is_the_projects_from_any_folder(tmp_path):
 
 def test_build_sh_answers_an_impossible_unquoted_date_with_the_projects_message(tmp_path):
     env = environment(tmp_path / "w.duckdb", tmp_path)
-    run = subprocess.run(["bash", str(ROOT / "scripts" / "build.sh"), "--vars", "{as_of_date: 2024-02-30}"],
+    run = subprocess.run(["bash", str(ROOT / "scripts" / "tasks.sh"), "build", "--vars", "{as_of_date: 2024-02-30}"],
                          env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 2
     output = run.stdout + run.stderr
@@ -262,7 +262,7 @@ def test_build_sh_takes_your_vars_through_build_docs_and_report(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     load_user_orders(warehouse, "shop_raw")
     env = environment(warehouse, tmp_path)
-    run = subprocess.run(["bash", str(ROOT / "scripts" / "build.sh"), "--vars", "{raw_schema: shop_raw}",
+    run = subprocess.run(["bash", str(ROOT / "scripts" / "tasks.sh"), "build", "--vars", "{raw_schema: shop_raw}",
                           "--exclude", "path:models/marts/clv"],
                          env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]

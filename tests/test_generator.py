@@ -11,12 +11,11 @@ from pathlib import Path
 
 from tests.dbt_harness import ROOT
 
-GENERATOR = ROOT / "scripts" / "generate_demo_data.py"
 SEEDS = ROOT / "seeds" / "raw"
 
 
 def generate(out: Path, *args: str) -> None:
-    subprocess.run([sys.executable, str(GENERATOR), "--out", str(out), *args], check=True,
+    subprocess.run([sys.executable, "-m", "retention_lab.generate_demo_data", "--out", str(out), *args], check=True,
                    capture_output=True)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import signal
 import subprocess
@@ -36,6 +35,7 @@ from typing import Any
 
 import pytest
 
+from retention_lab.compare import table_differences
 from tests.dbt_harness import RAW_COLUMNS, ROOT, Warehouse, models_in_dag_order
 
 RAW = "shop_raw"
@@ -171,27 +171,8 @@ def built_tables(warehouse: Warehouse) -> dict[str, list[tuple]]:
     return out
 
 
-def same_cell(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-    return a == b
-
-
 def differences(incremental: dict[str, list[tuple]], full: dict[str, list[tuple]]) -> list[str]:
-    found = []
-    for table in sorted(set(incremental) | set(full)):
-        if table not in incremental or table not in full:
-            found.append(f"{table}: only in one build")
-            continue
-        a, b = incremental[table], full[table]
-        if len(a) != len(b):
-            found.append(f"{table}: {len(a) - 1} rows incrementally, {len(b) - 1} in a full build")
-            continue
-        for row_a, row_b in zip(a, b):
-            if len(row_a) != len(row_b) or not all(same_cell(x, y) for x, y in zip(row_a, row_b)):
-                found.append(f"{table}: {row_a} != {row_b}")
-                break
-    return found
+    return table_differences(incremental, full, ("the incremental build", "the full build"))
 
 
 @pytest.mark.parametrize("first_cut, settings", [

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from retention_lab.compare import table_differences
 from tests.dbt_harness import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -80,29 +80,8 @@ def relations(path: Path) -> dict[str, list[tuple]]:
     return out
 
 
-def same_cell(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-    return a == b
-
-
 def differences(built: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> list[str]:
-    found = []
-    for name in sorted(set(built) | set(expected)):
-        if name not in built or name not in expected:
-            found.append(f"{name}: only in {'the example' if name in built else 'the plain dbt build'}")
-            continue
-        a, b = built[name], expected[name]
-        if a[0] != b[0]:
-            found.append(f"{name}: columns {a[0]} != {b[0]}")
-        elif len(a) != len(b):
-            found.append(f"{name}: {len(a) - 1} rows, {len(b) - 1} in the plain dbt build")
-        else:
-            for row_a, row_b in zip(a[1:], b[1:]):
-                if not all(same_cell(x, y) for x, y in zip(row_a, row_b)):
-                    found.append(f"{name}: {row_a} != {row_b}")
-                    break
-    return found
+    return table_differences(built, expected, ("the example", "the plain dbt build"))
 
 
 def assert_marts_have_rows(built: dict[str, list[tuple]]) -> None:

@@ -9,9 +9,10 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from retention_lab.compare import CONTRACT_MARTS
 from tests.dbt_harness import ROOT
 
-MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers")
+MARTS = CONTRACT_MARTS
 BUILD_MODELS = ("build", "--exclude", "resource_type:unit_test", "tag:formula_check")
 
 
@@ -33,7 +34,7 @@ def test_demo_build_publishes_every_mart_for_every_grain_and_basis(demo_warehous
 def test_demo_rejects_each_planted_unusable_row_with_a_reason(demo_warehouse):
     reasons = demo_warehouse.query(
         "select source_table, reason from main.rejected_rows order by 1, 2")
-    assert reasons == [  # the 39 unusable rows scripts/generate_demo_data.py plants
+    assert reasons == [  # the 39 unusable rows lab/retention_lab/generate_demo_data.py plants
         ("acquisition_costs", "negative spend"),
         ("email_events", "event before its send"),
         ("email_events", "missing event_type"),
@@ -203,11 +204,15 @@ def test_the_target_schema_holds_what_bi_tools_read(demo_warehouse):
     assert set(layout) == {"main", "main_staging", "main_intermediate", "main_formula_checks", "retention_demo"}
 
 
-def test_the_readme_is_short_and_its_layout_names_every_script():
+def test_the_readme_is_short_and_its_layout_names_every_file_around_the_dbt_project():
     """A newcomer reads the README in minutes (it was 660 lines of design record
-    and lab notebook); its layout section names every file of scripts/."""
+    and lab notebook); its layout section names every file of scripts/, of the
+    app and of the lab."""
     readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):]
     assert len(readme.splitlines()) <= 200
-    unnamed = [p.name for p in sorted((ROOT / "scripts").iterdir())
-               if p.is_file() and not p.name.startswith(".") and f"scripts/{p.name}" not in readme]
+    files = [p for folder in ("scripts", "app/retention_app", "lab/retention_lab")
+             for p in sorted((ROOT / folder).iterdir())
+             if p.is_file() and not p.name.startswith((".", "__init__"))]
+    unnamed = [str(p.relative_to(ROOT)) for p in files if p.name not in layout and f"{p.stem}." not in layout]
     assert not unnamed, f"README's layout does not name {unnamed}"

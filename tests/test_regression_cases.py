@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 
+from retention_lab.compare import KEYS
 from tests.compiled_project import CompiledProject
-from tests.reference.retention_reference import Reference
+from retention_lab.reference.retention_reference import Reference
 
 
 def order(order_id, customer_id, ordered_at, status="completed", amount="10.00", currency="USD", refunded=None):
@@ -104,14 +105,6 @@ def project(tmp_path_factory):
     return CompiledProject(tmp_path_factory.mktemp("regression"), {})
 
 
-KEY_COLUMNS = {
-    "fct_customer_retention": ("basis", "period_grain", "period_start"),
-    "fct_revenue_retention": ("period_grain", "period_start"),
-    "fct_order_metrics": ("period_grain", "period_start"),
-    "dim_customers": ("customer_id",),
-}
-
-
 @pytest.mark.parametrize(("raw", "expected"), CASES)
 def test_regression_case(project, raw, expected):
     built = project.run(raw)
@@ -119,7 +112,7 @@ def test_regression_case(project, raw, expected):
     try:
         for (mart, key), cells in expected.items():
             for source, rows in (("project", built.rows(mart)), ("reference", reference[mart])):
-                matches = [r for r in rows if tuple(r[c] for c in KEY_COLUMNS[mart]) == key]
+                matches = [r for r in rows if tuple(r[c] for c in KEYS[mart]) == key]
                 assert len(matches) == 1, (source, mart, key)
                 for column, value in cells.items():
                     actual = matches[0][column]

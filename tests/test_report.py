@@ -1,4 +1,4 @@
-"""The offline HTML report (scripts/report.py): its tiles carry the marts'
+"""The offline HTML report (app/retention_app/report.py): its tiles carry the marts'
 numbers and say what they count (the retained share beside churn, what CRR
 counts, the currency of every money figure, the orders window); a CLV fit at a
 boundary, not converged or not fitted is flagged; rates over small samples are
@@ -13,7 +13,6 @@ $RETENTION_SCREENSHOTS)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -27,7 +26,6 @@ import pytest
 
 from tests.dbt_harness import ROOT, Warehouse
 
-REPORT = ROOT / "scripts" / "report.py"
 CHROMIUM = Path(os.environ.get("RETENTION_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -74,7 +72,7 @@ ORDERS_ONLY_CHARTS = ["chart-customer-churn", "chart-cohort-orders", "chart-orde
 
 
 def write_report(warehouse: Path, output: Path, *args: str) -> str:
-    run = subprocess.run([sys.executable, str(REPORT), "--warehouse", str(warehouse), "--output", str(output), *args],
+    run = subprocess.run([sys.executable, "-m", "retention_app.report", "--warehouse", str(warehouse), "--output", str(output), *args],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert str(output) in run.stdout
@@ -573,16 +571,9 @@ def test_unusable_optional_marts_collapse_into_one_line(demo_warehouse, tmp_path
 
 
 @pytest.fixture
-def report(monkeypatch):
-    """scripts/report.py as a module, for its functions."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        spec = importlib.util.spec_from_file_location("retention_report", REPORT)
-        module = importlib.util.module_from_spec(spec)
-        monkeypatch.setitem(sys.modules, "retention_report", module)  # dataclasses look their module up
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+def report():
+    """app/retention_app/report.py as a module, for its functions."""
+    from retention_app import report as module
     return module
 
 
@@ -650,7 +641,7 @@ def drop_optional_marts(warehouse: Path) -> None:
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"no chromium at {CHROMIUM}: run `bash scripts/chromium.sh` (scripts/test.sh does) or set "
+        pytest.fail(f"no chromium at {CHROMIUM}: run `bash lab/retention_lab/chromium.sh` (scripts/tasks.sh test does) or set "
                     "RETENTION_CHROMIUM")
     from playwright.sync_api import sync_playwright
 

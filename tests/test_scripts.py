@@ -47,6 +47,15 @@ echo "project=$DBT_PROJECT_DIR"
     return (state_dir / "before").read_text(), (state_dir / "after").read_text(), report, result
 
 
+# What setup.sh installs, in the order its stamp hashes them: a change to any
+# reinstalls the venv.
+STAMPED = ("requirements.txt", "app/pyproject.toml", "lab/pyproject.toml")
+
+
+def stamp_of(root: Path) -> str:
+    return hashlib.sha256(b"".join((root / name).read_bytes() for name in STAMPED)).hexdigest()
+
+
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     """A project folder holding setup.sh, requirements.txt and a .venv whose
@@ -56,12 +65,13 @@ def project_copy(tmp_path) -> Path:
     root = tmp_path / "project"
     (root / "scripts").mkdir(parents=True)
     shutil.copy(ROOT / "scripts" / "setup.sh", root / "scripts" / "setup.sh")
-    shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
+    for name in STAMPED:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, root / name)
     (root / ".venv" / "bin").mkdir(parents=True)
     (root / ".venv" / "bin" / "python").symlink_to(VENV / "bin" / "python")
     (root / ".venv" / "bin" / "dbt").symlink_to(VENV / "bin" / "dbt")
-    stamp = hashlib.sha256((root / "requirements.txt").read_bytes()).hexdigest()
-    (root / ".venv" / ".requirements.sha").write_text(stamp + "\n")
+    (root / ".venv" / ".requirements.sha").write_text(stamp_of(root) + "\n")
     return root
 
 
@@ -90,8 +100,7 @@ def test_a_failing_setup_returns_an_error_instead_of_closing_the_shell(project_c
 
 def test_sourcing_the_real_setup_finds_the_project_dbt(tmp_path):
     stamp = VENV / ".requirements.sha"
-    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
-    if not stamp.exists() or stamp.read_text().strip() != wanted:
+    if not stamp.exists() or stamp.read_text().strip() != stamp_of(ROOT):
         pytest.skip("the project's .venv is not current; sourcing setup.sh would reinstall it")
     before, after, report, result = source_and_report(ROOT / "scripts" / "setup.sh", "set +e +u", tmp_path)
     assert report.get("status") == "0", result.stderr
@@ -101,7 +110,7 @@ def test_sourcing_the_real_setup_finds_the_project_dbt(tmp_path):
     assert version.returncode == 0 and "Core" in version.stdout, version.stdout + version.stderr
 
 
-@pytest.mark.parametrize("script", ["build.sh", "test.sh", "engines.sh", "benchmark.sh", "benchmark_engagement.sh"])
+@pytest.mark.parametrize("script", ["tasks.sh"])
 def test_the_scripts_set_their_own_options_and_run_from_the_project(script):
     lines = (ROOT / "scripts" / script).read_text().splitlines()
     source = lines.index('source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"')

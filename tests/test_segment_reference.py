@@ -1,4 +1,4 @@
-"""The segment reference (tests/reference/segment_reference.py, spec section 11) on its own: the
+"""The segment reference (lab/retention_lab/reference/segment_reference.py, spec section 11) on its own: the
 section's worked example, the plan rule's edges, segment values, the vars' checks, and the
 invariants (customer-period sums and segment sums give the company-level marts) on generated
 histories. Pure Python: no dbt, no warehouse."""
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.reference import segment_reference
-from tests.reference.segment_reference import (NO_PLAN, UNKNOWN, PlanRow, SegmentReference, choose_plan,
+from retention_lab.reference import segment_reference
+from retention_lab.reference.segment_reference import (NO_PLAN, UNKNOWN, PlanRow, SegmentReference, choose_plan,
                                                invariant_failures, is_running, smallest_plan)
 from tests.strategies import ATTRIBUTE_VALUES, segment_histories
 

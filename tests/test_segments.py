@@ -1,5 +1,5 @@
 """The segment marts as dbt builds them (spec section 11): fct_customer_periods and
-fct_retention_by_segment against the independent reference (tests/reference/segment_reference.py)
+fct_retention_by_segment against the independent reference (lab/retention_lab/reference/segment_reference.py)
 cell for cell on generated histories with customer attributes, plan moves and ties; the worked
 example; the company-level sums; and the vars' mistakes failing with the var named."""
 
@@ -12,10 +12,10 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.compare import differences
+from retention_lab.compare import CONTRACT_MARTS, differences
 from tests.compiled_project import CompiledProject
 from tests.dbt_harness import RAW_COLUMNS, Warehouse
-from tests.reference.segment_reference import KEYS, SegmentReference, invariant_failures
+from retention_lab.reference.segment_reference import KEYS, SegmentReference, invariant_failures
 from tests.segment_examples import (FEBRUARY, company_mismatches, country_mismatches, customer, order,
                                     plan_mismatches, segment, subscription, worked_example_raw)
 from tests.strategies import ATTRIBUTE_VALUES, segment_histories
@@ -24,7 +24,7 @@ EXAMPLES = int(os.environ.get("RETENTION_SEGMENT_EXAMPLES", "40"))
 RATES = {"EUR": Decimal("1.25")}
 ATTRIBUTES = list(ATTRIBUTE_VALUES)  # industry, company_size
 SEGMENT_MARTS = tuple(KEYS)
-COMPANY_MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics")
+COMPANY_MARTS = CONTRACT_MARTS[:3]  # the period marts
 
 # the raw customers table with the user's own attribute columns beside the spec's
 RAW_COLUMNS_WITH_ATTRIBUTES = {**RAW_COLUMNS,

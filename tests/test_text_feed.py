@@ -5,31 +5,21 @@ row with a reason, never a failed build and never a changed number."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 from collections import Counter
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 
-from tests.compare import differences
+from retention_lab.compare import ENGAGEMENT_MARTS, differences
+from retention_lab import generate_text_feed as generator
 from tests.compiled_project import MARTS
 from tests.dbt_harness import ROOT, TEXT_RAW_COLUMNS
 
 FEED = ROOT / "seeds" / "text_feed"
-ENGAGEMENT_MARTS = ("fct_daily_active_users", "fct_engagement", "fct_power_user_curve", "dim_users",
-                    "fct_email_engagement", "fct_email_campaigns", "fct_nps")
 BUILD = ("build", "--exclude", "resource_type:unit_test")
 
 
-def load_generator():
-    spec = importlib.util.spec_from_file_location("generate_text_feed", ROOT / "scripts" / "generate_text_feed.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-generator = load_generator()
 
 
 def feed_rows(table: str) -> list[list[str | None]]:
@@ -42,7 +32,7 @@ def feed_rows(table: str) -> list[list[str | None]]:
 def test_committed_text_feed_is_the_generators_output():
     for table in generator.TABLES:
         path = FEED / f"text_feed__{table}.csv"
-        assert path.read_bytes() == generator.render(table).encode(), f"{path}: rerun scripts/generate_text_feed.py"
+        assert path.read_bytes() == generator.render(table).encode(), f"{path}: rerun lab/retention_lab/generate_text_feed.py"
         assert b"\r" not in path.read_bytes()
 
 

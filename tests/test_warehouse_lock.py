@@ -5,7 +5,7 @@ what to do, not with DuckDB's lock error under ~200 lines of traceback.
 A child process holds the warehouse file open for writing, as a running dbt
 does; dbt then runs against the same file as a separate process, the way an
 orchestrator calls it (only --project-dir/--profiles-dir, from another folder,
-none of setup.sh's variables) and the way scripts/build.sh does."""
+none of setup.sh's variables) and the way scripts/tasks.sh build does."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_dbt_build_on_a_held_warehouse_says_so_in_one_line(held_warehouse, tmp_p
 def test_build_script_on_a_held_warehouse_says_so_in_one_line(held_warehouse, tmp_path):
     warehouse, pid = held_warehouse
     run = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "build.sh"), "--select", MODEL],
+        ["bash", str(ROOT / "scripts" / "tasks.sh"), "build", "--select", MODEL],
         cwd=tmp_path, env=plain_env(tmp_path, warehouse), capture_output=True, text=True, timeout=300,
     )
     assert_one_clear_line(run, warehouse, pid)

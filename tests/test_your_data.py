@@ -1,6 +1,6 @@
 """Your own raw tables in a DuckDB file of your own, built with the commands
 docs/your_data.md and the README give, run as a user runs them: `bash
-scripts/build.sh` and the venv's `dbt` in subprocesses, from the checkout.
+scripts/tasks.sh build` and the venv's `dbt` in subprocesses, from the checkout.
 
 A separate DuckDB file (the "shop's" file) holds raw orders and subscriptions
 in its schema main, shaped as many single-currency shops have them: no
@@ -8,7 +8,7 @@ currency, refunded_amount, plan_id or quantity column. profiles.yml attaches it
 read-only when RETENTION_RAW_DUCKDB_PATH names it, and the vars point the
 sources at it:
 
-    RETENTION_RAW_DUCKDB_PATH=shop.duckdb bash scripts/build.sh --vars '{raw_database: raw_db, raw_schema: main}'
+    RETENTION_RAW_DUCKDB_PATH=shop.duckdb bash scripts/tasks.sh build --vars '{raw_database: raw_db, raw_schema: main}'
 
 then, after a day of orders lands in the shop's file, the scheduled run:
 
@@ -21,7 +21,7 @@ are quick, and warn that they cannot predict for everyone); about a minute.
 
 The PostgreSQL route (`--target postgres` with the RETENTION_PG_* variables)
 runs the same two commands on a throwaway server, started as
-scripts/compare_engines.py starts it, when the project's venv has the adapter
+lab/retention_lab/engines.py starts it, when the project's venv has the adapter
 (`.venv/bin/pip install -r requirements-postgres.txt`, as docs/your_data.md
 says) and a PostgreSQL server is installed; otherwise it is skipped."""
 
@@ -130,7 +130,7 @@ def built(tmp_path_factory):
     setup = Setup(tmp_path_factory.mktemp("your_data"))
     write_shop_file(setup.shop)
     before = digest(setup.shop), setup.shop.stat().st_mtime_ns
-    setup.build = setup.run(f"bash {ROOT}/scripts/build.sh --vars '{VARS}'")
+    setup.build = setup.run(f"bash {ROOT}/scripts/tasks.sh build --vars '{VARS}'")
     setup.shop_before = before
     return setup
 
@@ -178,10 +178,10 @@ def postgres(tmp_path_factory):
     pytest.importorskip("dbt.adapters.postgres", reason="dbt-postgres is not in the project's venv:"
                         " .venv/bin/pip install -r requirements-postgres.txt")
     if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
-        pytest.skip("no PostgreSQL server installed (scripts/engines.sh installs Debian's)")
+        pytest.skip("no PostgreSQL server installed (scripts/tasks.sh engines installs Debian's)")
     import psycopg2
 
-    from scripts.compare_engines import postgres_server
+    from retention_lab.engines import postgres_server
 
     folder = tmp_path_factory.mktemp("your_data_postgres")
     with postgres_server(folder) as port:
@@ -219,7 +219,7 @@ def postgres_order_months(setup) -> dict[str, tuple[int, Decimal]]:
 
 
 def test_postgres_build_and_scheduled_run_on_your_schema(postgres):
-    run = postgres.run(f"bash {ROOT}/scripts/build.sh --target postgres --vars '{PG_VARS}'")
+    run = postgres.run(f"bash {ROOT}/scripts/tasks.sh build --target postgres --vars '{PG_VARS}'")
     assert "HTML report reads DuckDB targets only" in run.stdout
     assert postgres_order_months(postgres) == expected_order_months(ORDERS)
     with postgres.connect() as cursor:

@@ -4,7 +4,7 @@ model (macros/config/incremental.sql, raw_row_hash): DuckDB's hash() of an
 order row's seven values, with and without the constant text of the stored
 types that raw_types_fingerprint adds, over generated orders.
 
-    python scripts/benchmark_row_hash.py [--rows 10000000] [--repeat 7]
+    python -m retention_lab.benchmark_row_hash [--rows 10000000] [--repeat 7]
 
 Prints the minimum and median seconds of each form over --repeat runs (the
 runs alternate, so a busy machine slows both alike). Each incremental run

@@ -4,11 +4,11 @@ project's one-line message where dbt itself would stop with a Python
 traceback: YAML reads an unquoted 2024-02-30 as a date and fails inside dbt's
 option parsing, before the project's own var checks can run.
 
-    python scripts/check_cli_vars.py [--vars YAML] [--target NAME] ...
+    python -m retention_app.check_cli_vars [--vars YAML] [--target NAME] ...
 
 Exits 0 when every --vars value is readable (the project checks the values
 themselves when dbt compiles), 2 with a message naming the var otherwise.
-Used by scripts/build.sh."""
+Used by scripts/tasks.sh build."""
 
 from __future__ import annotations
 

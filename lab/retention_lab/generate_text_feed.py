@@ -2,7 +2,7 @@
 column as text, written the many ways real exports write the same value, plus
 rows holding values no warehouse can use.
 
-    python scripts/generate_text_feed.py [--out seeds/text_feed]
+    python -m retention_lab.generate_text_feed [--out seeds/text_feed]
 
 The usable rows are the demo's rows, each value rewritten in an equivalent
 form (ISO 8601 with `T`, `Z` or a UTC offset, amounts and scores with spaces, a
@@ -23,7 +23,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "seeds" / "raw"
 OUT = ROOT / "seeds" / "text_feed"
 TABLES = ("orders", "subscriptions", "customers", "acquisition_costs", "events", "email_sends", "email_events",

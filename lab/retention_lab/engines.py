@@ -2,8 +2,8 @@
 """Builds the demo data on DuckDB, PostgreSQL and Spark and compares every
 mart cell across the engines.
 
-    bash scripts/engines.sh                      # all three engines
-    bash scripts/engines.sh --engines duckdb,postgres
+    bash scripts/tasks.sh engines                      # all three engines
+    bash scripts/tasks.sh engines --engines duckdb,postgres
 
 Each engine gets its own virtual environment (.venv-postgres, .venv-spark, from
 requirements-<engine>.txt) and one `dbt build` (seeds, models, every data and
@@ -23,7 +23,7 @@ across the two engines too (Spark's volume models are full tables).
 
 Each engine then builds the text feed (seeds/text_feed: every raw column as
 text, the demo's rows written other ways plus rows no warehouse can use, from
-scripts/generate_text_feed.py). On each engine its marts must equal that
+lab/retention_lab/generate_text_feed.py). On each engine its marts must equal that
 engine's demo marts cell for cell, and its rejected rows must be the demo's
 plus one per bad row with the expected reason; its tables are compared across
 engines too. The last line is `engines: N cells compared, M differ`; the exit
@@ -47,11 +47,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from retention_lab.compare import KEYS, same
+from retention_lab.generate_text_feed import expected_new_rejections
 
-from tests.compare import KEYS, same  # noqa: E402
-from scripts.generate_text_feed import expected_new_rejections  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE_DUMP = Path(__file__).with_name("engine_dump.py")  # run inside each engine's own venv
 
 TABLES = {**KEYS, "rejected_rows": ("source_table", "source_key", "reason", "raw_row")}
 ENGINES = ("duckdb", "postgres", "spark")
@@ -168,7 +168,7 @@ def build_text_feed(engine: str, python: Path, work: Path, env: dict[str, str]) 
 
 def dump(engine: str, python: Path, work: Path, env: dict[str, str], name: str = "") -> dict:
     out = work / f"{engine}{name}.json"
-    run([str(python), str(ROOT / "scripts" / "engine_dump.py"), "--engine", engine, "--out", str(out),
+    run([str(python), str(ENGINE_DUMP), "--engine", engine, "--out", str(out),
          "--tables", ",".join(TABLES)], env=env, cwd=work / engine)
     return json.loads(out.read_text(), object_hook=decode)
 
@@ -242,7 +242,7 @@ def build_corrected(engine: str, python: Path, work: Path, env: dict[str, str]) 
     started = time.perf_counter()
     statements = work / "corrections.json"
     statements.write_text(json.dumps(corrections()))
-    run([str(python), str(ROOT / "scripts" / "engine_dump.py"), "--engine", engine, "--execute", str(statements)],
+    run([str(python), str(ENGINE_DUMP), "--engine", engine, "--execute", str(statements)],
         env=env, cwd=work / engine)
     log(f"{engine}: raw tables corrected in place; incremental dbt build")
     dbt(engine, python, work, env, "build", "--exclude", "resource_type:unit_test", "resource_type:seed")
@@ -287,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default=",".join(ENGINES),
                         help="comma-separated, duckdb first (default: duckdb,postgres,spark)")
     parser.add_argument("--workdir", type=Path, help="where builds and logs go (default: a temporary folder)")
+    parser.add_argument("--duckdb-demo", type=Path,
+                        help="a DuckDB file the demo was already built into with `dbt build` (the tests' demo "
+                             "build): copied and used instead of building the demo on DuckDB again")
     args = parser.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if engines[:1] != ["duckdb"] or not set(engines) <= set(ENGINES):
@@ -303,7 +306,14 @@ def main(argv: list[str] | None = None) -> int:
     corrected: dict[str, dict] = {}
 
     def build_both(engine: str, python: Path, env: dict[str, str]) -> None:
-        timings[engine] = build(engine, python, work, env)
+        if engine == "duckdb" and args.duckdb_demo:
+            copy = Path(env["RETENTION_DUCKDB_PATH"])
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(args.duckdb_demo, copy)
+            log(f"duckdb: the demo build of {args.duckdb_demo}, copied")
+            timings[engine] = 0.0
+        else:
+            timings[engine] = build(engine, python, work, env)
         results[engine] = dump(engine, python, work, env)
         if engine in ("duckdb", "postgres"):
             timings[engine] += build_corrected(engine, python, work, env)

@@ -8,7 +8,7 @@ import os
 from argparse import Namespace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WAREHOUSE_HELP = ("DuckDB file holding the marts (default: the file of --target, else $RETENTION_DUCKDB_PATH,"
                   " else retention.duckdb in the project folder)")
 TARGET_HELP = "dbt target of profiles.yml whose DuckDB file to read (default: $RETENTION_TARGET, else dev)"
@@ -60,7 +60,7 @@ def is_duckdb(target: str | None = None) -> bool:
 
 
 if __name__ == "__main__":
-    # scripts/build.sh: `warehouse_file.py --is-duckdb TARGET` exits 0 for a DuckDB
+    # scripts/tasks.sh build: `warehouse_file.py --is-duckdb TARGET` exits 0 for a DuckDB
     # target; `warehouse_file.py TARGET` prints its file.
     import sys
 

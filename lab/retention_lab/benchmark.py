@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark: the project against a hand-written DuckDB floor on the same raw data.
 
-    bash scripts/benchmark.sh                      # default: ~10M orders, 1M customers
-    bash scripts/benchmark.sh --scale 25 --record no
+    bash scripts/tasks.sh benchmark                      # default: ~10M orders, 1M customers
+    bash scripts/tasks.sh benchmark --scale 25 --record no
 
 Steps, each in its own process so wall time and peak memory (max RSS) are its own:
   data   the demo generator writes CSV; DuckDB turns it into typed Parquet files,
          all but the last day of orders and price periods in one file set and
          that day in another (not timed)
-  floor  scripts/benchmark_floor.sql: the four contract marts (fct_customer_retention,
+  floor  lab/retention_lab/benchmark_floor.sql: the four contract marts (fct_customer_retention,
          fct_revenue_retention, fct_order_metrics, dim_customers), every column,
          all grains and both bases, with the base models' cleaning, written by
          hand in plain DuckDB SQL straight from the Parquet files (minus the last day)
@@ -57,10 +57,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import benchmark_floor  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+from retention_lab import benchmark_floor
 
 DEFAULT_SCALE = 2500.0
 DEFAULT_INTENSITY = 4.0
@@ -145,9 +143,9 @@ def prepare_data(args: argparse.Namespace, work: Path) -> dict[str, int]:
         shutil.rmtree(csv_dir)
     log(f"data: generating scale {args.scale}, order intensity {args.order_intensity} (not timed)")
     subprocess.run([
-        sys.executable, str(ROOT / "scripts" / "generate_demo_data.py"), "--seed", str(args.seed),
+        sys.executable, "-m", "retention_lab.generate_demo_data", "--seed", str(args.seed),
         "--scale", str(args.scale), "--order-intensity", str(args.order_intensity), "--out", str(csv_dir),
-        # the engagement, email and NPS sources are measured by scripts/benchmark_engagement.py
+        # the engagement, email and NPS sources are measured by lab/retention_lab/benchmark_engagement.py
         "--without-engagement",
     ], check=True)
     import duckdb
@@ -299,7 +297,7 @@ def load_average() -> list[float]:
 
 
 STEP_WHAT = {
-    "floor": "hand-written DuckDB SQL: the four marts from Parquet (`scripts/benchmark_floor.sql`)",
+    "floor": "hand-written DuckDB SQL: the four marts from Parquet (`lab/retention_lab/benchmark_floor.sql`)",
     "marts": "`dbt run --select +fct_customer_retention +fct_revenue_retention +fct_order_metrics "
              "+dim_customers`, fresh warehouse",
     "full": "`dbt build`, fresh warehouse: every model, CLV fit, data test and unit test",
@@ -323,7 +321,7 @@ def record(results: dict) -> None:
     lines = [
         "# Benchmark results",
         "",
-        f"Recorded by `bash scripts/benchmark.sh` on {results['recorded_at']} "
+        f"Recorded by `bash scripts/tasks.sh benchmark` on {results['recorded_at']} "
         f"(scale {results['scale']}, order intensity {results['order_intensity']}).",
         "",
         f"Machine: {results['machine']['cores']} cores, {results['machine']['memory_gb']} GB memory, "
@@ -544,11 +542,11 @@ def main(argv: list[str] | None = None) -> int:
     steps = []
     floor_db = work / "floor.duckdb"
     floor_timings = work / "floor_timings.json"
-    floor_command = [sys.executable, str(ROOT / "scripts" / "benchmark_floor.py"), "run", "--database", str(floor_db),
+    floor_command = [sys.executable, "-m", "retention_lab.benchmark_floor", "run", "--database", str(floor_db),
                      "--timings", str(floor_timings)]
     for table in ("orders", "subscriptions", "customers"):
         floor_command += [f"--{table}", *parquet_files(work, table, with_last_day=False)]
-    floor = measured("floor", floor_command, shown="python scripts/benchmark_floor.py run ...")
+    floor = measured("floor", floor_command, shown="python -m retention_lab.benchmark_floor run ...")
     floor["profile"] = floor_profile(floor_timings, floor["wall_seconds"])
     steps.append(floor)
 

@@ -13,8 +13,8 @@
 -- missing values and currencies other than USD rejected. Only which rows are
 -- usable matters here, so the reasons are not named.
 --
--- The inputs are typed (scripts/benchmark.py COLUMN_TYPES): no text parsing.
--- scripts/benchmark_floor.py substitutes ${orders}, ${subscriptions},
+-- The inputs are typed (lab/retention_lab/benchmark.py COLUMN_TYPES): no text parsing.
+-- lab/retention_lab/benchmark_floor.py substitutes ${orders}, ${subscriptions},
 -- ${customers}, ${events}, ${email_sends} and ${nps_responses} (the raw
 -- relations, read_parquet([...]) in the benchmark; the last three are empty
 -- there, as the benchmark's data has no engagement sources, and only add to

@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from tests.reference.raw_values import (MISSING, UNPARSEABLE, checked_timestamp, read_money, read_timestamp,
+from retention_lab.reference.raw_values import (MISSING, UNPARSEABLE, checked_timestamp, read_money, read_timestamp,
                                         read_whole_number)
 
 ORDER_COLUMNS = ("order_id", "customer_id", "ordered_at", "status", "amount", "currency", "refunded_amount")
@@ -323,8 +323,8 @@ def stage(raw: Mapping[str, list[Mapping[str, Any]]], reporting_currency: str,
             staged.rejected.append(("acquisition_costs", f"{month or ''}@{channel or ''}", reason))
         else:
             staged.costs.append((month, channel, spend))
-    # §7-§9 sources: events, email_sends, email_events, nps_responses (tests/reference/engagement_reference.py)
-    from tests.reference.engagement_reference import stage_engagement
+    # §7-§9 sources: events, email_sends, email_events, nps_responses (lab/retention_lab/reference/engagement_reference.py)
+    from retention_lab.reference.engagement_reference import stage_engagement
 
     staged.engagement = stage_engagement(raw, now)
     staged.rejected += staged.engagement.rejected
@@ -437,7 +437,7 @@ class Reference:
         self.rows_by_customer: dict[str, list[PricePeriod]] = defaultdict(list)
         for row in self.paying_rows:
             self.rows_by_customer[row.customer_id].append(row)
-        from tests.reference.engagement_reference import Engagement
+        from retention_lab.reference.engagement_reference import Engagement
 
         self.engagement = Engagement(self.staged.engagement, self, active_event_names=active_event_names,
                                      mau_window_days=mau_window_days)

@@ -97,9 +97,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
-from tests.compare import KEYS as COMPARISON_KEYS, same
-from tests.reference.raw_values import checked_timestamp
-from tests.reference.retention_reference import (SUBSCRIPTION_COLUMNS, Period, Reference, add_months, clean_text,
+from retention_lab.compare import KEYS as COMPARISON_KEYS, same
+from retention_lab.reference.raw_values import checked_timestamp
+from retention_lab.reference.retention_reference import (SUBSCRIPTION_COLUMNS, Period, Reference, add_months, clean_text,
                                                  distinct_rows, instant, ratio, usable)
 
 UNKNOWN = "(unknown)"

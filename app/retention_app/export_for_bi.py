@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Exports the marts for BI tools that cannot open the warehouse itself.
 
-    python scripts/export_for_bi.py [--warehouse PATH] [--output DIR] [--duckdb-storage-version VERSION]
+    python -m retention_app.export_for_bi [--warehouse PATH] [--output DIR] [--duckdb-storage-version VERSION]
 
 DuckDB 1.x (Evidence's DuckDB connector, duckdb-wasm in the browser) cannot
 open a file written by DuckDB 2.0. This writes every mart (the models in
@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 import duckdb
-from warehouse_file import TARGET_HELP, WAREHOUSE_HELP, default_warehouse
+from retention_app.warehouse_file import TARGET_HELP, WAREHOUSE_HELP, default_warehouse
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AUDIT_MARTS = ["rejected_rows"]
 DUCKDB_FILE = "marts.duckdb"
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     warehouse = (args.warehouse or default_warehouse(args.target)).resolve()
     if not warehouse.is_file():
-        parser.error(f"no warehouse at {warehouse}: build it with scripts/build.sh or name one with --warehouse")
+        parser.error(f"no warehouse at {warehouse}: build it with scripts/tasks.sh build or name one with --warehouse")
     output = (args.output or warehouse.with_name(f"{warehouse.stem}_bi")).resolve()
     try:
         written, missing = export(warehouse, output, args.schema, args.duckdb_storage_version)

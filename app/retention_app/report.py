@@ -2,12 +2,12 @@
 """Writes the retention report: one self-contained HTML file drawn from the
 marts of a DuckDB warehouse, readable offline (plotly.js is inlined once).
 
-    python scripts/report.py [--warehouse PATH | --target NAME] [--output PATH] [--grain month|quarter|year]
+    python -m retention_app.report [--warehouse PATH | --target NAME] [--output PATH] [--grain month|quarter|year]
                              [--schema NAME] [--currency CODE] [--orders-window-days N] [--min-sample N]
                              [--top-segments N]
 
 The warehouse is opened read-only; it defaults to the DuckDB file of the dbt
-target named by --target (scripts/warehouse_file.py's default_warehouse), else
+target named by --target (app/retention_app/warehouse_file.py's default_warehouse), else
 $RETENTION_DUCKDB_PATH, else retention.duckdb in the project folder. The report
 goes beside it (retention.duckdb gives retention_report.html) unless --output
 says otherwise. Every mart is read from the one schema --schema names.
@@ -44,8 +44,8 @@ import duckdb
 import plotly.graph_objects as go
 import plotly.offline
 from plotly.subplots import make_subplots
-import warehouse_file
-from warehouse_file import WAREHOUSE_HELP, default_warehouse
+from retention_app import warehouse_file
+from retention_app.warehouse_file import WAREHOUSE_HELP, default_warehouse
 
 GRAINS = ("month", "quarter", "year")
 
@@ -1648,7 +1648,7 @@ def render(wh: Warehouse, grain: str, warehouse_path: Path, currency: str | None
 
 def target_warehouse(target: str | None) -> Path:
     """The DuckDB file of the dbt target `target` (None: the default target), from
-    scripts/warehouse_file.py. A warehouse_file.py whose default_warehouse takes no
+    app/retention_app/warehouse_file.py. A warehouse_file.py whose default_warehouse takes no
     target resolves only the default one."""
     try:
         takes_target = bool(inspect.signature(default_warehouse).parameters)
@@ -1657,7 +1657,7 @@ def target_warehouse(target: str | None) -> Path:
     if takes_target:
         return default_warehouse(target)
     if target is not None:
-        raise SystemExit(f"report: --target {target} needs default_warehouse(target) in scripts/warehouse_file.py, "
+        raise SystemExit(f"report: --target {target} needs default_warehouse(target) in app/retention_app/warehouse_file.py, "
                          "which this checkout does not have yet: name the DuckDB file with --warehouse")
     return default_warehouse()
 
@@ -1699,12 +1699,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     warehouse = (args.warehouse or target_warehouse(args.target)).resolve()
     if not warehouse.is_file():
-        parser.error(f"no warehouse at {warehouse}: build it with scripts/build.sh or name one with --warehouse")
+        parser.error(f"no warehouse at {warehouse}: build it with scripts/tasks.sh build or name one with --warehouse")
     output = (args.output or warehouse.with_name(f"{warehouse.stem}_report.html")).resolve()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         wh = Warehouse(con, args.schema)
         if not any(name.startswith(("fct_", "dim_")) for name in wh.columns):
-            parser.error(f"{warehouse} has no marts in schema {args.schema}: build them with scripts/build.sh")
+            parser.error(f"{warehouse} has no marts in schema {args.schema}: build them with scripts/tasks.sh build")
         document, missing = render(wh, args.grain, warehouse, args.currency, args.orders_window_days,
                                    args.min_sample, args.top_segments)
     output.parent.mkdir(parents=True, exist_ok=True)

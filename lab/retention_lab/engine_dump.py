@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the rows of some of the project's tables on one engine as JSON, for
-scripts/compare_engines.py. Runs inside that engine's virtual environment;
+lab/retention_lab/engines.py. Runs inside that engine's virtual environment;
 connection settings come from the same environment variables as profiles.yml."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # Makes sure Debian's chromium is installed (the report's browser test drives
 # it through playwright; playwright's own browser download is not used) and
 # prints its path. Installs the package with apt-get when it is missing, as
-# scripts/compare_engines.py does for PostgreSQL. RETENTION_CHROMIUM names
+# lab/retention_lab/engines.py does for PostgreSQL. RETENTION_CHROMIUM names
 # another binary.
 set -euo pipefail
 chromium="${RETENTION_CHROMIUM:-/usr/bin/chromium}"

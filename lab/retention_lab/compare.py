@@ -1,5 +1,13 @@
-"""Cell-by-cell comparison of mart rows: counts exactly, ratios to 1e-9
-relative, money to the cent."""
+"""The one rule by which two builds' cells are the same, and the one list of
+marts and their keys. Every comparison uses it: the reference against the
+project, the engines against DuckDB, incremental and orchestrated runs against a
+full build, the text feed against the demo, the benchmark's floor against the
+marts.
+
+A cell is the same when both are null; booleans, text, integers and dates are
+equal; decimals (money) differ by less than half a cent; floats (ratios) are
+equal to 1e-9 relative (1e-12 absolute), and a NaN matches only a NaN.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
+# Every published mart (models/marts) and the columns that key one of its rows.
 KEYS = {
     "fct_customer_retention": ("basis", "period_grain", "period_start"),
     "fct_revenue_retention": ("period_grain", "period_start"),
@@ -26,6 +35,12 @@ KEYS = {
     "fct_customer_periods": ("basis", "period_grain", "period_start", "customer_id"),
     "fct_retention_by_segment": ("basis", "period_grain", "period_start", "segment_dimension", "segment_value"),
 }
+MARTS = tuple(KEYS)
+# The four contract marts of the spec's first sections (the benchmark's floor
+# writes these by hand).
+CONTRACT_MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers")
+ENGAGEMENT_MARTS = ("fct_daily_active_users", "fct_engagement", "fct_power_user_curve", "dim_users",
+                    "fct_email_engagement", "fct_email_campaigns", "fct_nps")
 
 
 def same(actual: Any, expected: Any) -> bool:
@@ -36,6 +51,8 @@ def same(actual: Any, expected: Any) -> bool:
     if isinstance(actual, Decimal) or isinstance(expected, Decimal):
         return abs(Decimal(str(actual)) - Decimal(str(expected))) < Decimal("0.005")
     if isinstance(actual, float) or isinstance(expected, float):
+        if math.isnan(float(actual)) or math.isnan(float(expected)):
+            return math.isnan(float(actual)) and math.isnan(float(expected))
         return math.isclose(float(actual), float(expected), rel_tol=1e-9, abs_tol=1e-12)
     return actual == expected
 
@@ -60,6 +77,29 @@ def differences(mart: str, actual_rows: list[dict], expected_rows: list[dict], l
                 elif not same(actual[key][column], value):
                     found.append(f"{mart} {key} {column}: project {actual[key][column]!r}, reference {value!r}")
     return found[:limit]
+
+
+def table_differences(actual: dict[str, list[tuple]], expected: dict[str, list[tuple]],
+                      names: tuple[str, str] = ("one build", "the other")) -> list[str]:
+    """What differs between two dumps of whole tables, {table: [column names,
+    *rows sorted]} (tables without a key: staging and intermediate models too),
+    row by row with the same cell rule."""
+    found = []
+    for table in sorted(set(actual) | set(expected)):
+        if table not in actual or table not in expected:
+            found.append(f"{table}: only in {names[0] if table in actual else names[1]}")
+            continue
+        a, b = actual[table], expected[table]
+        if a[0] != b[0]:
+            found.append(f"{table}: columns {a[0]} != {b[0]}")
+        elif len(a) != len(b):
+            found.append(f"{table}: {len(a) - 1} rows in {names[0]}, {len(b) - 1} in {names[1]}")
+        else:
+            for row_a, row_b in zip(a[1:], b[1:]):
+                if not all(same(x, y) for x, y in zip(row_a, row_b)):
+                    found.append(f"{table}: {row_a} != {row_b}")
+                    break
+    return found
 
 
 def cells(rows_by_mart: dict[str, list[dict]]) -> int:

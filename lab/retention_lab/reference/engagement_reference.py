@@ -21,12 +21,12 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from tests.reference.raw_values import MISSING, UNPARSEABLE, checked_timestamp, is_blank, read_number
-from tests.reference.retention_reference import (GRAIN_MONTHS, Period, add_months, clean_text, distinct_rows,
+from retention_lab.reference.raw_values import MISSING, UNPARSEABLE, checked_timestamp, is_blank, read_number
+from retention_lab.reference.retention_reference import (GRAIN_MONTHS, Period, add_months, clean_text, distinct_rows,
                                                  period_start, ratio, usable, value_reason)
 
 if TYPE_CHECKING:
-    from tests.reference.retention_reference import Reference
+    from retention_lab.reference.retention_reference import Reference
 
 EVENT_COLUMNS = ("event_id", "user_id", "customer_id", "occurred_at", "event_name")
 SEND_COLUMNS = ("send_id", "customer_id", "campaign_id", "sent_at")

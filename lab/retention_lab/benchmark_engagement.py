@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark of the engagement, email and NPS models at scale.
 
-    bash scripts/benchmark_engagement.sh                         # ~50M events, 1M customers
-    bash scripts/benchmark_engagement.sh --scale 25 --record no  # a quick look
+    bash scripts/tasks.sh benchmark-engagement                         # ~50M events, 1M customers
+    bash scripts/tasks.sh benchmark-engagement --scale 25 --record no  # a quick look
 
 Steps, each a child process so wall time and peak memory are its own:
   data    the demo generator at the benchmark's scale with --event-intensity (not
@@ -38,11 +38,10 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from retention_lab.benchmark import (COLUMN_TYPES, DEFAULT_INTENSITY, DEFAULT_SCALE, load_average, log, machine,
+                                     measured, raw_data, slowest_nodes)
 
-from benchmark import (DEFAULT_INTENSITY, DEFAULT_SCALE, COLUMN_TYPES, load_average, log, machine,  # noqa: E402
-                       measured, raw_data, slowest_nodes)
+ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_EVENT_INTENSITY = 2.2
 RAW_SCHEMA = "bench_raw"
@@ -70,7 +69,7 @@ def prepare_data(args: argparse.Namespace, work: Path) -> dict[str, int]:
     shutil.rmtree(csv_dir, ignore_errors=True)
     log(f"data: generating scale {args.scale}, event intensity {args.event_intensity} (not timed)")
     subprocess.run([
-        sys.executable, str(ROOT / "scripts" / "generate_demo_data.py"), "--seed", str(args.seed),
+        sys.executable, "-m", "retention_lab.generate_demo_data", "--seed", str(args.seed),
         "--scale", str(args.scale), "--order-intensity", str(args.order_intensity),
         "--event-intensity", str(args.event_intensity), "--out", str(csv_dir),
     ], check=True)
@@ -120,7 +119,7 @@ def record(results: dict) -> None:
     lines = [
         "# Engagement benchmark",
         "",
-        f"Recorded by `bash scripts/benchmark_engagement.sh` on {results['recorded_at']} (scale {results['scale']}, "
+        f"Recorded by `bash scripts/tasks.sh benchmark-engagement` on {results['recorded_at']} (scale {results['scale']}, "
         f"order intensity {results['order_intensity']}, event intensity {results['event_intensity']}). Machine: "
         f"{m['cores']} cores, {m['memory_gb']} GB memory; load average "
         f"{', '.join(map(str, results['load_average']['start']))} at the start, "

@@ -16,7 +16,7 @@ paying SaaS customers' users (events), email sends and their events
 (email_sends, email_events) and NPS answers that follow how each customer
 behaves (nps_responses), again with exact duplicates and unusable rows.
 
-    python scripts/generate_demo_data.py --seed 42 --scale 1 --out seeds/raw
+    python -m retention_lab.generate_demo_data --seed 42 --scale 1 --out seeds/raw
 
 --scale 1 is the committed demo (about 400 customers); larger scales multiply
 the customer count, and --order-intensity multiplies how often repeat buyers
@@ -25,7 +25,7 @@ written in chunks of customers so any scale fits in memory; progress goes to
 stderr. The benchmark's default data set (about 10 million orders, 1 million
 customers) is
 
-    python scripts/generate_demo_data.py --scale 2500 --order-intensity 4 --out /tmp/bench
+    python -m retention_lab.generate_demo_data --scale 2500 --order-intensity 4 --out /tmp/bench
 
 which also writes about 34 million product events; --event-intensity 2.2 makes
 users do more on the days they are active, about 50 million events (2.8 GB of

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""The benchmark's floor (scripts/benchmark_floor.sql) and its check.
+"""The benchmark's floor (lab/retention_lab/benchmark_floor.sql) and its check.
 
-    python scripts/benchmark_floor.py run --database floor.duckdb \\
+    python -m retention_lab.benchmark_floor run --database floor.duckdb \\
         --orders a.parquet [b.parquet] --subscriptions ... --customers ...
-    python scripts/benchmark_floor.py check --floor floor.duckdb --marts warehouse.duckdb
+    python -m retention_lab.benchmark_floor check --floor floor.duckdb --marts warehouse.duckdb
 
 `run` builds the four contract marts by hand-written DuckDB SQL straight from
 the raw Parquet files. `check` compares them with the marts dbt built, cell
-for cell with the tolerances of tests/compare.py (counts and text exactly,
+for cell with the tolerances of lab/retention_lab/compare.py (counts and text exactly,
 ratios to 1e-9 relative, money to the cent), prints the cells compared and
 differing, and exits 1 on any difference.
 """
@@ -26,14 +26,12 @@ from string import Template
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from retention_lab.compare import CONTRACT_MARTS, KEYS, differences, same
 
-from tests.compare import KEYS, differences, same  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SQL_PATH = Path(__file__).with_suffix(".sql")
-MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "dim_customers")
+MARTS = CONTRACT_MARTS
 
 
 def latest_valid_at(now: datetime | None = None) -> str:
@@ -94,9 +92,9 @@ def compare_mart(con: duckdb.DuckDBPyConnection, mart: str, floor: str, marts: s
     (the project's) against `floor` (the reference), both relations of `con`.
 
     Rows exactly equal in every column are settled in SQL; the others are
-    fetched and judged cell by cell with tests/compare.py's `same` (so money
+    fetched and judged cell by cell with lab/retention_lab/compare.py's `same` (so money
     within a cent and ratios within 1e-9 pass), and a row on one side only
-    counts every cell as differing. The lines (tests/compare.py's
+    counts every cell as differing. The lines (lab/retention_lab/compare.py's
     `differences`) describe the first differing rows."""
     project_columns, floor_columns = columns(con, marts), columns(con, floor)
     if project_columns != floor_columns:

@@ -1,0 +1,1 @@
+"""The retention project lab: reference, generators, engine comparison, semantic-layer generator, benchmarks."""
