@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from typing import Any
 
 import pytest
 
+from retention_lab.compare import same
 from tests.dbt_harness import ROOT
 
 GRAINS = ("day", "month", "quarter", "year")
@@ -88,12 +88,6 @@ def number(value: Any) -> float | None:
     if value is None or value == "":
         return None
     return float(Decimal(str(value)))
-
-
-def same(actual: float | None, expected: float | None) -> bool:
-    if actual is None or expected is None:
-        return actual is None and expected is None
-    return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def expected_values(warehouse, meta: dict[str, Any], grain: str) -> dict[date | None, float | None]:
