@@ -1,8 +1,4 @@
 {#- Cohort retention rate = cohort customers active in a period / cohort size. -#}
-{% macro cohort_retention_rate(active_customers, cohort_customers) %}
-    {{ return(adapter.dispatch('cohort_retention_rate', 'retention')(active_customers, cohort_customers)) }}
-{% endmacro %}
-
-{% macro default__cohort_retention_rate(active_customers, cohort_customers) -%}
+{% macro cohort_retention_rate(active_customers, cohort_customers) -%}
     {{ retention.safe_divide(active_customers, cohort_customers) }}
 {%- endmacro %}

@@ -1,8 +1,4 @@
 {#- Revenue retention of a fixed cohort: its MRR now over its MRR then (NRR over twelve months). -#}
-{% macro cohort_revenue_retention(mrr_now, mrr_then) %}
-    {{ return(adapter.dispatch('cohort_revenue_retention', 'retention')(mrr_now, mrr_then)) }}
-{% endmacro %}
-
-{% macro default__cohort_revenue_retention(mrr_now, mrr_then) -%}
+{% macro cohort_revenue_retention(mrr_now, mrr_then) -%}
     {{ retention.safe_divide(mrr_now, mrr_then) }}
 {%- endmacro %}

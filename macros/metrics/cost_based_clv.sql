@@ -1,9 +1,5 @@
 {#- Cost-based CLV = revenue per acquired customer - acquisition cost per
     acquired customer. -#}
-{% macro cost_based_clv(revenue_per_customer, acquisition_cost_per_customer) %}
-    {{ return(adapter.dispatch('cost_based_clv', 'retention')(revenue_per_customer, acquisition_cost_per_customer)) }}
-{% endmacro %}
-
-{% macro default__cost_based_clv(revenue_per_customer, acquisition_cost_per_customer) -%}
+{% macro cost_based_clv(revenue_per_customer, acquisition_cost_per_customer) -%}
     ({{ revenue_per_customer }} - {{ acquisition_cost_per_customer }})
 {%- endmacro %}

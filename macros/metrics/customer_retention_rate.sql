@@ -1,8 +1,4 @@
 {#- CRR = (E - N) / S. -#}
-{% macro customer_retention_rate(customers_at_start, customers_at_end, new_customers) %}
-    {{ return(adapter.dispatch('customer_retention_rate', 'retention')(customers_at_start, customers_at_end, new_customers)) }}
-{% endmacro %}
-
-{% macro default__customer_retention_rate(customers_at_start, customers_at_end, new_customers) -%}
+{% macro customer_retention_rate(customers_at_start, customers_at_end, new_customers) -%}
     {{ retention.safe_divide('(' ~ customers_at_end ~ ' - ' ~ new_customers ~ ')', customers_at_start) }}
 {%- endmacro %}

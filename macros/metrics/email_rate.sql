@@ -1,8 +1,4 @@
 {#- An email rate = unique sends with the outcome / the sends it is out of (opens / deliveries, bounces / sends, ...), pooled: sums over sums, never an average of rates. -#}
-{% macro email_rate(sends_with_outcome, base_sends) %}
-    {{ return(adapter.dispatch('email_rate', 'retention')(sends_with_outcome, base_sends)) }}
-{% endmacro %}
-
-{% macro default__email_rate(sends_with_outcome, base_sends) -%}
+{% macro email_rate(sends_with_outcome, base_sends) -%}
     {{ retention.safe_divide(sends_with_outcome, base_sends) }}
 {%- endmacro %}

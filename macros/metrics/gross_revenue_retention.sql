@@ -1,8 +1,4 @@
 {#- GRR = (start - contraction - churned) / start. -#}
-{% macro gross_revenue_retention(mrr_at_start, contraction_mrr, churned_mrr) %}
-    {{ return(adapter.dispatch('gross_revenue_retention', 'retention')(mrr_at_start, contraction_mrr, churned_mrr)) }}
-{% endmacro %}
-
-{% macro default__gross_revenue_retention(mrr_at_start, contraction_mrr, churned_mrr) -%}
+{% macro gross_revenue_retention(mrr_at_start, contraction_mrr, churned_mrr) -%}
     {{ retention.safe_divide('(' ~ mrr_at_start ~ ' - ' ~ contraction_mrr ~ ' - ' ~ churned_mrr ~ ')', mrr_at_start) }}
 {%- endmacro %}

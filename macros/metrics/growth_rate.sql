@@ -1,8 +1,4 @@
 {#- Growth rate = (current - previous) / previous. -#}
-{% macro growth_rate(current_value, previous_value) %}
-    {{ return(adapter.dispatch('growth_rate', 'retention')(current_value, previous_value)) }}
-{% endmacro %}
-
-{% macro default__growth_rate(current_value, previous_value) -%}
+{% macro growth_rate(current_value, previous_value) -%}
     {{ retention.safe_divide('(' ~ current_value ~ ' - ' ~ previous_value ~ ')', previous_value) }}
 {%- endmacro %}

@@ -1,9 +1,5 @@
 {#- 95 % margin of error of the NPS = 1.96 x 100 x sqrt((p + d - (p - d)^2) / n), p and d the promoter and detractor shares, n the responses; null without responses. -#}
-{% macro net_promoter_score_margin_of_error(promoters, detractors, responses) %}
-    {{ return(adapter.dispatch('net_promoter_score_margin_of_error', 'retention')(promoters, detractors, responses)) }}
-{% endmacro %}
-
-{% macro default__net_promoter_score_margin_of_error(promoters, detractors, responses) -%}
+{% macro net_promoter_score_margin_of_error(promoters, detractors, responses) -%}
     {%- set p = retention.safe_divide(promoters, responses) -%}
     {%- set d = retention.safe_divide(detractors, responses) -%}
     {#- p + d - (p - d)^2 is the variance of a +1/0/-1 score, never negative in

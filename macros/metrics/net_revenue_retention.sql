@@ -1,8 +1,4 @@
 {#- NRR = (start + expansion - contraction - churned) / start. -#}
-{% macro net_revenue_retention(mrr_at_start, expansion_mrr, contraction_mrr, churned_mrr) %}
-    {{ return(adapter.dispatch('net_revenue_retention', 'retention')(mrr_at_start, expansion_mrr, contraction_mrr, churned_mrr)) }}
-{% endmacro %}
-
-{% macro default__net_revenue_retention(mrr_at_start, expansion_mrr, contraction_mrr, churned_mrr) -%}
+{% macro net_revenue_retention(mrr_at_start, expansion_mrr, contraction_mrr, churned_mrr) -%}
     {{ retention.safe_divide('(' ~ mrr_at_start ~ ' + ' ~ expansion_mrr ~ ' - ' ~ contraction_mrr ~ ' - ' ~ churned_mrr ~ ')', mrr_at_start) }}
 {%- endmacro %}

@@ -1,8 +1,4 @@
 {#- Quick ratio = (new + expansion + reactivation) / (churned + contraction). -#}
-{% macro quick_ratio(new_mrr, expansion_mrr, reactivation_mrr, churned_mrr, contraction_mrr) %}
-    {{ return(adapter.dispatch('quick_ratio', 'retention')(new_mrr, expansion_mrr, reactivation_mrr, churned_mrr, contraction_mrr)) }}
-{% endmacro %}
-
-{% macro default__quick_ratio(new_mrr, expansion_mrr, reactivation_mrr, churned_mrr, contraction_mrr) -%}
+{% macro quick_ratio(new_mrr, expansion_mrr, reactivation_mrr, churned_mrr, contraction_mrr) -%}
     {{ retention.safe_divide('(' ~ new_mrr ~ ' + ' ~ expansion_mrr ~ ' + ' ~ reactivation_mrr ~ ')', '(' ~ churned_mrr ~ ' + ' ~ contraction_mrr ~ ')') }}
 {%- endmacro %}

@@ -1,8 +1,4 @@
 {#- Stickiness = users active in the short window / users active in the long one (DAU/MAU, MAU/YAU); in (0, 1] when computed from events. -#}
-{% macro stickiness(short_window_active_users, long_window_active_users) %}
-    {{ return(adapter.dispatch('stickiness', 'retention')(short_window_active_users, long_window_active_users)) }}
-{% endmacro %}
-
-{% macro default__stickiness(short_window_active_users, long_window_active_users) -%}
+{% macro stickiness(short_window_active_users, long_window_active_users) -%}
     {{ retention.safe_divide(short_window_active_users, long_window_active_users) }}
 {%- endmacro %}
