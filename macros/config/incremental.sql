@@ -1,5 +1,5 @@
-{#- Helpers for the incremental models: the order and subscription base
-    tables, where the volume and the cleaning cost live. Every model
+{#- Helpers for the incremental models: the order, subscription and event
+    base tables, where the volume and the cleaning cost live. Every model
     downstream of them is a table (measured: an incremental version saved
     little or nothing at ten million orders; docs/benchmark.md).
 
@@ -7,7 +7,12 @@
     on every run its pre-hook deletes the keys whose raw rows changed, appeared
     or disappeared (at any age: a refund set months later, a deleted row), and
     the model inserts every raw row of the keys it does not hold. So a partial
-    selection or an interrupted run leaves nothing the next run does not mend. -#}
+    selection or an interrupted run leaves nothing the next run does not mend.
+
+    A base model's key is one macro of raw_keys.sql, computed from the raw
+    columns: the pre-hook (delete_changed_raw_keys) and the model's first CTE
+    use it, and the model stores the value it computed there. The model's
+    incremental branch, behind is_incremental(), is one filter: key_not_stored. -#}
 
 {% macro volume_materialization() %}
     {{ return(adapter.dispatch('volume_materialization', 'retention')()) }}
@@ -16,12 +21,6 @@
 {% macro default__volume_materialization() %}
     {#- Engines that can delete rows build the volume models incrementally. -#}
     {{ return('incremental') }}
-{% endmacro %}
-
-
-{% macro timestamp_literal(text) %}
-    {#- A timestamp written as text (YYYY-MM-DD HH:MM:SS[.ffffff]) as a SQL literal. -#}
-    {{ return("cast('" ~ text ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
 {% endmacro %}
 
 
@@ -139,13 +138,14 @@
 {% endmacro %}
 
 
-{% macro rows_in_periods(relation, periods) -%}
-    {#- The rows of `relation` (period_grain, period_start, ...) that fall in
-        one of `periods`. -#}
-    select {{ relation }}.*
-    from {{ relation }}
-    inner join {{ periods }}
-        on
-            {{ relation }}.period_grain = {{ periods }}.period_grain
-            and {{ relation }}.period_start = {{ periods }}.period_start
+{% macro key_not_stored(relation, key_column) -%}
+    {#- The incremental filter of a base model: true for a raw row of
+        `relation` whose `key_column` this table does not hold, a new key or
+        one the pre-hook (delete_changed_raw_keys) deleted because its raw rows
+        changed. Every raw row of such a key is read, so a key's rows are
+        always judged together. -#}
+    not exists (
+        select 1 from {{ this }} as stored
+        where stored.{{ key_column }} = {{ relation }}.{{ key_column }}
+    )
 {%- endmacro %}

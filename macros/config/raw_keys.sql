@@ -1,7 +1,8 @@
-{#- The key an incremental base model replaces rows by, computed from a raw
-    row's own columns (never null: a row without an id is keyed by its raw
-    text). The base model's pre-hook and its increment both use these, and the
-    model stores the same value computed from the typed columns. -#}
+{#- The key an incremental base model stores and replaces rows by, computed
+    from a raw row's own columns (never null: a row without an id is keyed by
+    its raw text). One macro per base model, computed once per run in the
+    model's first CTE and carried through to the stored column; the model's
+    pre-hook (delete_changed_raw_keys) computes it with the same macro. -#}
 
 {% macro order_key_of_raw_row() -%}
     coalesce(

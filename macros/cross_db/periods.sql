@@ -1,5 +1,9 @@
-{#- Period arithmetic. Each piece dispatches so an engine can override it; the
-    default builds on dbt's own cross-database date macros. -#}
+{#- Periods: the arithmetic, the spine, and the joins the customer-period
+    models make on it. Each piece of arithmetic dispatches so an engine can
+    override it (docs/operations.md lists them); the default builds on dbt's own
+    cross-database date macros. period_spine and the joins at the end
+    (rows_in_periods, values_at_boundary) are plain SQL on those pieces, the
+    same on every engine. -#}
 
 {% macro period_start(grain, expression) %}
     {{ return(adapter.dispatch('period_start', 'retention')(grain, expression)) }}
@@ -144,3 +148,41 @@
         (as_of_date < period_start or as_of_date >= next_period_start) as is_complete_period
     from spine
 {% endmacro %}
+
+
+{% macro rows_in_periods(relation, periods) -%}
+    {#- The rows of `relation` (period_grain, period_start, ...) that fall in
+        one of `periods`. -#}
+    select {{ relation }}.*
+    from {{ relation }}
+    inner join {{ periods }}
+        on
+            {{ relation }}.period_grain = {{ periods }}.period_grain
+            and {{ relation }}.period_start = {{ periods }}.period_start
+{%- endmacro %}
+
+
+{% macro values_at_boundary(period_end_values, periods, boundary_column, columns) -%}
+    {#- Re-keys values measured at the end of a period onto the period for which
+        that instant is `boundary_column`: with `period_start`, the end of one
+        period becomes the start of the next; with `end_12_months_earlier`, it
+        becomes the instant twelve months before a later period's end.
+        `period_end_values` has period_grain, period_start and `columns`;
+        `periods` has period_grain, period_start, next_period_start and
+        `boundary_column`. -#}
+    select
+        {{ periods }}.period_grain,
+        {{ periods }}.period_start,
+        {%- for column in columns %}
+        {{ period_end_values }}.{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ period_end_values }}
+    inner join {{ periods }} as measured_periods
+        on
+            {{ period_end_values }}.period_grain = measured_periods.period_grain
+            and {{ period_end_values }}.period_start = measured_periods.period_start
+    inner join {{ periods }}
+        on
+            measured_periods.period_grain = {{ periods }}.period_grain
+            and measured_periods.next_period_start = {{ periods }}.{{ boundary_column }}
+{%- endmacro %}

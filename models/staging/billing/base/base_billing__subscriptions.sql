@@ -30,52 +30,30 @@ with
 
 source as (
 
-    select * from {{ raw['relation'] }}
-
-),
-
-{% if is_incremental() -%}
-keyed_source as (
-
+    -- every raw row with the key it is stored under, computed as the pre-hook computes it
     select
-        *,
-        {{ retention.price_period_key_of_raw_row(raw_types) }} as row_key
-    from source
+        {{ retention.price_period_key_of_raw_row(raw_types) }} as price_period_key,
+        {{ raw_columns | join(', ') }}
+    from {{ raw['relation'] }}
 
 ),
 
-increment as (
-
-    -- every raw row of a key this table does not hold: a new key, or one the
-    -- pre-hook deleted because its raw rows changed
-    select keyed_source.*
-    from keyed_source
-    where not exists (
-        select 1 from {{ this }} as stored
-        where stored.price_period_key = keyed_source.row_key
-    )
-
-),
-
-{% else -%}
-increment as (
-
-    select * from source
-
-),
-
-{% endif -%}
 deduplicated as (
 
-    -- exact duplicate rows count once
-    select distinct {{ raw_columns | join(', ') }}
-    from increment
+    -- exact duplicate rows count once (the key follows from the row)
+    select distinct *
+    from source
+    {%- if is_incremental() %}
+    -- only the keys this table does not hold: new ones, and those the pre-hook deleted
+    where {{ retention.key_not_stored('source', 'price_period_key') }}
+    {%- endif %}
 
 ),
 
 parsed as (
 
     select
+        price_period_key,
         nullif(trim(cast(subscription_id as {{ dbt.type_string() }})), '') as subscription_id,
         nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
         nullif(trim(cast(plan_id as {{ dbt.type_string() }})), '') as plan_id,
@@ -177,19 +155,6 @@ checked as (
 
 ),
 
-keyed as (
-
-    select
-        *,
-        -- never null (price_period_key_of_raw_row computes the same from raw columns)
-        coalesce(
-            subscription_id || '|' || cast(started_at as {{ dbt.type_string() }}),
-            'row:' || raw_row
-        ) as price_period_key
-    from checked
-
-),
-
 final as (
 
     select
@@ -214,7 +179,7 @@ final as (
             as depends_on_run_time,
         {{ retention.run_started_at_literal() }} as loaded_at,
         {{ settings }} as build_settings
-    from keyed
+    from checked
 
 )
 

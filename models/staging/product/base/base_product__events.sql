@@ -31,52 +31,30 @@ with
 
 source as (
 
-    select * from {{ raw['relation'] }}
-
-),
-
-{% if is_incremental() -%}
-keyed_source as (
-
+    -- every raw row with the key it is stored under, computed as the pre-hook computes it
     select
-        *,
-        {{ retention.event_key_of_raw_row() }} as row_key
-    from source
+        {{ retention.event_key_of_raw_row() }} as event_key,
+        {{ raw_columns | join(', ') }}
+    from {{ raw['relation'] }}
 
 ),
 
-increment as (
-
-    -- every raw row of a key this table does not hold: a new key, or one the
-    -- pre-hook deleted because its raw rows changed
-    select keyed_source.*
-    from keyed_source
-    where not exists (
-        select 1 from {{ this }} as stored
-        where stored.event_key = keyed_source.row_key
-    )
-
-),
-
-{% else -%}
-increment as (
-
-    select * from source
-
-),
-
-{% endif -%}
 deduplicated as (
 
-    -- exact duplicate rows count once
-    select distinct {{ raw_columns | join(', ') }}
-    from increment
+    -- exact duplicate rows count once (the key follows from the row)
+    select distinct *
+    from source
+    {%- if is_incremental() %}
+    -- only the keys this table does not hold: new ones, and those the pre-hook deleted
+    where {{ retention.key_not_stored('source', 'event_key') }}
+    {%- endif %}
 
 ),
 
 parsed as (
 
     select
+        event_key,
         {{ retention.trimmed_text('event_id') }} as clean_event_id,
         {{ retention.trimmed_text('user_id') }} as clean_user_id,
         {{ retention.trimmed_text('customer_id') }} as clean_customer_id,
@@ -133,8 +111,7 @@ checked as (
 final as (
 
     select
-        -- never null (event_key_of_raw_row computes the same from raw columns)
-        coalesce(clean_event_id, 'row:' || {{ retention.row_as_text(raw_columns) }}) as event_key,
+        event_key,
         clean_event_id as event_id,
         clean_user_id as user_id,
         clean_customer_id as customer_id,

@@ -31,52 +31,30 @@ with
 
 source as (
 
-    select * from {{ raw['relation'] }}
-
-),
-
-{% if is_incremental() -%}
-keyed_source as (
-
+    -- every raw row with the key it is stored under, computed as the pre-hook computes it
     select
-        *,
-        {{ retention.order_key_of_raw_row() }} as row_key
-    from source
+        {{ retention.order_key_of_raw_row() }} as order_key,
+        {{ raw_columns | join(', ') }}
+    from {{ raw['relation'] }}
 
 ),
 
-increment as (
-
-    -- every raw row of a key this table does not hold: a new key, or one the
-    -- pre-hook deleted because its raw rows changed
-    select keyed_source.*
-    from keyed_source
-    where not exists (
-        select 1 from {{ this }} as stored
-        where stored.order_key = keyed_source.row_key
-    )
-
-),
-
-{% else -%}
-increment as (
-
-    select * from source
-
-),
-
-{% endif -%}
 deduplicated as (
 
-    -- exact duplicate rows count once
-    select distinct {{ raw_columns | join(', ') }}
-    from increment
+    -- exact duplicate rows count once (the key follows from the row)
+    select distinct *
+    from source
+    {%- if is_incremental() %}
+    -- only the keys this table does not hold: new ones, and those the pre-hook deleted
+    where {{ retention.key_not_stored('source', 'order_key') }}
+    {%- endif %}
 
 ),
 
 parsed as (
 
     select
+        order_key,
         nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') as clean_order_id,
         nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as clean_customer_id,
         {{ retention.try_to_timestamp('ordered_at', raw_types.ordered_at) }} as parsed_ordered_at,
@@ -166,16 +144,6 @@ checked as (
 
 ),
 
-keyed as (
-
-    select
-        *,
-        -- never null (order_key_of_raw_row computes the same from raw columns)
-        coalesce(clean_order_id, 'row:' || {{ retention.row_as_text(raw_columns) }}) as order_key
-    from checked
-
-),
-
 final as (
 
     select
@@ -197,7 +165,7 @@ final as (
         coalesce(parsed_ordered_at > {{ retention.latest_valid_timestamp() }}, false) as depends_on_run_time,
         {{ retention.run_started_at_literal() }} as loaded_at,
         {{ settings }} as build_settings
-    from keyed
+    from checked
 
 )
 
