@@ -191,7 +191,8 @@ def flat_spend(tmp_path_factory):
     likelihood has no maximum (it grows without bound as p and q do). BG/NBD is unaffected."""
     warehouse = Warehouse(tmp_path_factory.mktemp("flat_spend"))
     load_orders(warehouse, "flat", [(*order[:4], Decimal("10.00"), *order[5:]) for order in cdnow_sample_orders()])
-    run = warehouse.dbt("build", "--select", "+int_clv_rfm_summary", "--exclude", "resource_type:unit_test",
+    run = warehouse.dbt("build", "--select", "+int_clv_rfm_summary", "+int_cohort_survivors_counted",
+                        "--exclude", "resource_type:unit_test",
                         "--indirect-selection", "cautious", vars={"raw_schema": "flat", **CDNOW_VARS})
     assert run.success, run.text
     return warehouse

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -403,6 +404,7 @@ def engagement_identity_failures(marts: dict[str, list[dict]]) -> list[str]:
         if month is not None:
             check(users == month["active_users"], "Σ users of the curve = the month's active users",
                   (start, users, month))
+    failures += user_retention_identity_failures(marts)
     for mart in ("fct_email_engagement", "fct_email_campaigns"):
         for row in marts[mart]:
             check(row["deliveries"] + row["bounces"] == row["sends"], "deliveries + bounces = sends", row)
@@ -414,6 +416,63 @@ def engagement_identity_failures(marts: dict[str, list[dict]]) -> list[str]:
         check(row["promoters"] + row["passives"] + row["detractors"] == row["responses"], "categories add up", row)
         check(row["net_promoter_score"] is None or -100 <= row["net_promoter_score"] <= 100, "NPS in [-100, 100]",
               row)
+    return failures
+
+
+def user_retention_identity_failures(marts: dict[str, list[dict]]) -> list[str]:
+    """What breaks the sums that follow from the definitions of fct_user_retention (spec section 12)
+    and tie it to fct_engagement and dim_users; an empty list when they all hold."""
+    failures = []
+
+    def check(condition: bool, what: str, row) -> None:
+        if not condition:
+            failures.append(f"fct_user_retention: {what}: {row}")
+
+    cohorts: dict[tuple, list[dict]] = defaultdict(list)
+    for row in marts["fct_user_retention"]:
+        cohorts[(row["period_grain"], row["cohort_period_start"])].append(row)
+        check(row["returned_users"] <= row["returned_or_later_users"] <= row["cohort_users"],
+              "returned <= returned or later <= cohort", row)
+        for rate, count in (("retention_rate", "returned_users"),
+                            ("unbounded_retention_rate", "returned_or_later_users")):
+            check(math.isclose(row[rate], row[count] / row["cohort_users"], rel_tol=1e-12), f"{rate} over cohort", row)
+    for (grain, _), rows in cohorts.items():
+        rows.sort(key=lambda r: r["periods_since_first"])
+        check([r["periods_since_first"] for r in rows] == list(range(len(rows))), "k runs 0, 1, 2, ...", rows[0])
+        check(rows[0]["returned_users"] == rows[0]["returned_or_later_users"] == rows[0]["cohort_users"] > 0,
+              "every cohort user is active in the cohort's period", rows[0])
+        check(rows[0]["period_start"] == rows[0]["cohort_period_start"], "k = 0 is the cohort's period", rows[0])
+        # nothing lies after the as-of period: there, returned or later = returned
+        check(rows[-1]["returned_or_later_users"] == rows[-1]["returned_users"], "the last period", rows[-1])
+        check(not rows[-1]["is_complete_period"] and all(r["is_complete_period"] for r in rows[:-1]),
+              "only the as-of period is incomplete", rows[-1])
+        for before, after in zip(rows, rows[1:]):
+            check(after["returned_or_later_users"] <= before["returned_or_later_users"],
+                  "returned or later never rises with k", after)
+            # active in k or later = active in k, or active in k + 1 or later
+            check(before["returned_or_later_users"] <= before["returned_users"] + after["returned_or_later_users"],
+                  "returned or later(k) <= returned(k) + returned or later(k + 1)", before)
+            check(after["period_start"] == before["period_end"] + timedelta(days=1), "periods follow", after)
+        if grain == "week":
+            check(all(r["period_start"].weekday() == 0 for r in rows), "weeks start on Monday", rows[0])
+    users = sum(1 for u in marts["dim_users"] if u["first_active_date"] is not None)
+    for grain in ("day", "week", "month"):
+        check(sum(r["cohort_users"] for r in marts["fct_user_retention"]
+                  if r["period_grain"] == grain and r["periods_since_first"] == 0) == users,
+              "the cohorts of a grain hold every active user once", (grain, users))
+    # the month grain against fct_engagement: the cohort users starting in a month are its new users, and
+    # the users returning in a month, summed over the cohorts, are its active users
+    new_in: dict[date, int] = defaultdict(int)
+    active_in: dict[date, int] = defaultdict(int)
+    for row in marts["fct_user_retention"]:
+        if row["period_grain"] == "month":
+            active_in[row["period_start"]] += row["returned_users"]
+            if row["periods_since_first"] == 0:
+                new_in[row["period_start"]] += row["cohort_users"]
+    for row in marts["fct_engagement"]:
+        if row["period_grain"] == "month":
+            check((new_in.get(row["period_start"], 0), active_in.get(row["period_start"], 0))
+                  == (row["new_users"], row["active_users"]), "new and active users of fct_engagement", row)
     return failures
 
 

@@ -53,7 +53,8 @@ SEGMENT_DIMENSIONS = ["plan", "acquisition_channel", "country"]
 CORE_CHARTS = ["chart-mrr-bridge", "chart-mrr-movements", "chart-revenue-retention", "chart-customer-churn",
                *(f"chart-segments-{d}" for d in SEGMENT_DIMENSIONS), "chart-cohort-orders",
                "chart-cohort-subscriptions", "chart-order-volume", "chart-order-rates",
-               "chart-clv-distribution", "chart-acquisition-clv", "chart-rejected-rows"]
+               "chart-clv-distribution", "chart-acquisition-clv", "chart-rejected-rows",
+               "chart-retention-projection"]
 # Optional marts (built by the engagement, email and NPS models when their
 # sources exist) and the section and charts each one gives.
 OPTIONAL_CHARTS = {
@@ -66,6 +67,7 @@ OPTIONAL_CHARTS = {
 # What an orders-only shop has no data for, and the charts it still gets.
 ORDERS_ONLY_MISSING = {"tiles-customers-subscriptions", "tiles-subscription-revenue", "mrr", "revenue-retention",
                        "churn-subscriptions", "cohorts-subscriptions", "acquisition-clv", "segments",
+                       "retention-projection",
                        *(section for section, _ in OPTIONAL_CHARTS.values())}
 ORDERS_ONLY_CHARTS = ["chart-customer-churn", "chart-cohort-orders", "chart-order-volume", "chart-order-rates",
                       "chart-clv-distribution", "chart-rejected-rows"]
@@ -669,7 +671,7 @@ READ_PAGE = """() => {
     currency: t.dataset.currency, label: text(t.querySelector('.tile-label')),
     value: text(t.querySelector('.tile-value')), change: text(t.querySelector('.tile-change')),
     note: text(t.querySelector('.tile-note')), visible: t.getBoundingClientRect().width > 0}));
-  const flags = Array.from(document.querySelectorAll('#clv .flag')).map(f => ({
+  const flags = Array.from(document.querySelectorAll('#clv .flag, #retention-projection .flag')).map(f => ({
     flag: f.dataset.flag, model: f.dataset.model, text: text(f), visible: f.getBoundingClientRect().height > 0}));
   const samples = Object.fromEntries(Array.from(document.querySelectorAll('.sample-note')).map(
     n => [n.dataset.smallSample, {periods: n.dataset.periods, text: text(n)}]));
@@ -790,7 +792,8 @@ def test_report_renders_in_chromium(demo_warehouse, tmp_path, browser, variant, 
                                             else {"average_order_value", "mrr_at_end"})
     assert all(t["value"].startswith("USD ") and t["change"].startswith("USD ") for t in money)
 
-    # The CLV fit: the demo's BG/NBD fit sits at a boundary (fit_message says so) and is flagged.
+    # The CLV fit: the demo's BG/NBD fit sits at a boundary (fit_message says so) and is flagged; so is
+    # the shifted-beta-geometric retention fit at the quarter grain, in the projected-retention section.
     with duckdb.connect(str(warehouse), read_only=True) as con:
         boundary = {row[0] for row in con.execute("select distinct model from main.fct_clv_model_parameters"
                                                   " where fit_message like '%at the boundary%'").fetchall()}
@@ -818,7 +821,7 @@ def test_report_renders_in_chromium(demo_warehouse, tmp_path, browser, variant, 
 
     if variant != "demo":
         return
-    assert boundary == {"bg_nbd"}
+    assert boundary == {"bg_nbd", "shifted_beta_geometric_quarter"}
     # The plan trend: a small segment's periods are faint markers, off its line.
     traces = {t["name"]: t for t in shown["traces"]["chart-segments-plan"] if t["name"]}
     starter = next(name for name in traces if name.startswith("starter_weekly (") and "small" not in name)

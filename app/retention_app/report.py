@@ -93,6 +93,7 @@ MART_SOURCES = {
     "fct_email_engagement": "email sends",
     "fct_nps": "NPS responses",
     "fct_acquisition_clv": "acquisition costs",
+    "fct_retention_projection": "subscriptions",
 }
 
 
@@ -290,7 +291,8 @@ def clv_horizon(wh: Warehouse) -> ClvHorizon:
             horizon, unit, stated = float(row["horizon"]), str(row["unit"]), True
     end = None
     if wh.has_rows("fct_clv_model_parameters", ["calibration_end_date"]):
-        end = wh.query(f"select max(calibration_end_date) as d from {wh.table('fct_clv_model_parameters')}")[0]["d"]
+        end = wh.query(f"select max(calibration_end_date) as d from {wh.table('fct_clv_model_parameters')}"
+                       " where model in ('bg_nbd', 'gamma_gamma')")[0]["d"]
     return ClvHorizon(horizon, unit, end, stated)
 
 
@@ -1222,6 +1224,104 @@ def clv_section(wh: Warehouse, page: Page) -> str:
     return flags + stated + page.chart("chart-clv-distribution", fig)
 
 
+PROJECTION_COHORTS = 12  # the most recent cohorts drawn in the projected-retention chart
+
+
+def retention_fits(wh: Warehouse) -> dict[str, dict[str, Any]]:
+    """The shifted-beta-geometric fits in fct_clv_model_parameters, by grain."""
+    if not wh.has_rows("fct_clv_model_parameters", ["model", "parameter", "value", "converged", "fit_message"]):
+        return {}
+    fits: dict[str, dict[str, Any]] = {}
+    for r in wh.query(f"select model, parameter, value, converged, fit_message, log_likelihood, customers"
+                      f" from {wh.table('fct_clv_model_parameters')}"
+                      " where model like 'shifted_beta_geometric_%' order by model, parameter"):
+        fit = fits.setdefault(r["model"].removeprefix("shifted_beta_geometric_"), {"model": r["model"]})
+        fit[r["parameter"]] = number(r["value"])
+        fit.update(converged=bool(r["converged"]), message=str(r["fit_message"] or ""),
+                   log_likelihood=number(r["log_likelihood"]), customers=r["customers"])
+    return fits
+
+
+def retention_projection_section(wh: Warehouse, page: Page) -> str:
+    """Observed survival per cohort (solid), its projection by the shifted-beta-geometric fit (dashed,
+    faint) and the fitted S(t), at the page's grain or, without rows there, a grain that has them."""
+    wh.require("fct_retention_projection", ["period_grain", "cohort_period_start", "periods_since_first",
+                                            "cohort_age", "cohort_customers", "survival_rate",
+                                            "projected_survival_rate", "expected_surviving_customers",
+                                            "is_projected"])
+    fits = retention_fits(wh)
+    grains = [r["period_grain"] for r in wh.query(
+        f"select distinct period_grain from {wh.table('fct_retention_projection')}")]
+    with_fit = [g for g in grains if fits.get(g, {}).get("converged")]
+    grain = page.grain if page.grain in grains else (with_fit or sorted(grains))[0]
+    rows = wh.query(
+        f"select cohort_period_start, periods_since_first, cohort_age, cohort_customers, survival_rate,"
+        f" projected_survival_rate, expected_surviving_customers, is_projected"
+        f" from {wh.table('fct_retention_projection')} where period_grain = ?"
+        " order by cohort_period_start, periods_since_first", [grain])
+    flags = []
+    for flag_grain, fit in sorted(fits.items()):
+        name = f"Shifted-beta-geometric retention fit ({flag_grain})"
+        if not fit["converged"]:
+            flags.append(f'<div class="flag bad" data-flag="projection-not-converged" data-model="{fit["model"]}">'
+                         f"<strong>{name} did not converge</strong>, and its projections are null (published only "
+                         f"with var clv_on_fit_failure: warn): {escape(fit['message'])}</div>")
+        elif "at the boundary" in fit["message"]:
+            detail = fit["message"].split("at the boundary:", 1)[1].strip()
+            flags.append(f'<div class="flag" data-flag="clv-boundary" data-model="{fit["model"]}"><strong>{name}: '
+                         "the fit sits at a boundary, so its projections are those of a limit model.</strong> "
+                         f"{escape(detail.rstrip('.'))}.</div>")
+    fit = fits.get(grain)
+    if fit and fit["converged"]:
+        stated = note(
+            f"Fitted at the {grain} grain over every cohort at once (each censored at its own age): "
+            f"<strong>alpha = {fit['alpha']:.4g}, beta = {fit['beta']:.4g}</strong> (log-likelihood "
+            f"{fit['log_likelihood']:,.2f}, {fit['customers']:,} customers). S(t) = S(t − 1) (beta + t − 1) / "
+            "(alpha + beta + t − 1).", "definition", definition="retention-fit")
+    else:
+        stated = note(f"No converged shifted-beta-geometric fit at the {grain} grain (it needs at least one churn "
+                      "and one customer who survived a period), so the projections are null; observed survival "
+                      "only.", "definition", definition="retention-fit")
+    cohorts = sorted({r["cohort_period_start"] for r in rows})
+    shown = cohorts[-PROJECTION_COHORTS:]
+    palette = [BLUE, ORANGE, GREEN, RED, PURPLE, TEAL]
+    fig = go.Figure()
+    for index, cohort in enumerate(shown):
+        own = [r for r in rows if r["cohort_period_start"] == cohort]
+        size = own[0]["cohort_customers"]
+        label, colour = f"{period_label(cohort, grain)} ({size:,})", palette[index % len(palette)]
+        observed = [r for r in own if not r["is_projected"]]
+        fig.add_trace(go.Scatter(
+            x=[r["periods_since_first"] for r in observed], y=[number(r["survival_rate"]) for r in observed],
+            mode="lines+markers", name=label, legendgroup=label, line=dict(color=colour),
+            opacity=1.0 if size >= page.min_sample else SMALL_OPACITY,
+            hovertemplate=f"{label}, +%{{x}} {grain}s: %{{y:.1%}} still customers (observed)<extra></extra>"))
+        projected = [r for r in own if r["is_projected"] and r["expected_surviving_customers"] is not None]
+        if projected and size > 0:
+            last = observed[-1]
+            fig.add_trace(go.Scatter(
+                x=[last["periods_since_first"]] + [r["periods_since_first"] for r in projected],
+                y=[number(last["survival_rate"])] + [number(r["expected_surviving_customers"]) / size
+                                                      for r in projected],
+                mode="lines", name=f"{label} projected", legendgroup=label, showlegend=False, opacity=SMALL_OPACITY,
+                line=dict(color=colour, dash="dash"),
+                hovertemplate=f"{label}, +%{{x}} {grain}s: %{{y:.1%}} projected<extra></extra>"))
+    curve = {r["periods_since_first"]: number(r["projected_survival_rate"]) for r in rows
+             if r["projected_survival_rate"] is not None}
+    if curve:
+        fig.add_trace(go.Scatter(x=sorted(curve), y=[curve[t] for t in sorted(curve)], mode="lines",
+                                 name="fitted S(t)", line=dict(color=GREY, dash="dot", width=3),
+                                 hovertemplate=f"S(%{{x}}) = %{{y:.1%}}<extra></extra>"))
+    fig.update_layout(
+        title=f"Subscription survival by {grain} cohort: observed (solid) and projected (dashed)",
+        xaxis=dict(title=f"{grain}s since the first (0 = the end of the cohort's first {grain})", dtick=1
+                   if len(curve) <= 30 else None),
+        yaxis=dict(title="share of the cohort still a customer", tickformat=".0%", range=[0, 1.05]))
+    left_out = (note(f"The {len(shown)} most recent of {len(cohorts)} cohorts are drawn.", "cohort-note",
+                     projection="cohorts-drawn") if len(shown) < len(cohorts) else "")
+    return "".join(flags) + stated + page.chart("chart-retention-projection", fig, height=460) + left_out
+
+
 def acquisition_clv_section(wh: Warehouse, page: Page) -> str:
     wh.require("fct_acquisition_clv", ["acquisition_month", "acquisition_channel", "acquired_customers", "revenue",
                                        "acquisition_spend"])
@@ -1473,6 +1573,12 @@ SECTIONS = [
                       "their number); columns count periods since, each counted at the period's end. A framed cell "
                       f"is a period that is not complete yet; grey rows are cohorts of fewer than {p.min_sample} "
                       "customers.", cohort_section, "cohorts"),
+    Section("retention-projection", "Projected subscription retention",
+            "From fct_retention_projection: of each cohort (new paying customers who are still customers at the end "
+            "of their first period), the share who have stayed every period since, observed while the periods are "
+            "complete and then projected by the shifted-beta-geometric fit (dashed, faint). A churn ends the "
+            "survival; a later comeback does not revive it.", retention_projection_section,
+            "projected retention"),
     Section("orders", "Order metrics",
             lambda p: f"Counted (completed) orders; revenue net of refunds, in {escape(p.currency.code)}.",
             order_metrics_section, "order metrics"),

@@ -21,7 +21,9 @@ Steps, each a child process so wall time and peak memory are its own:
           scheduled run's cost, with base_product__events incremental (every raw
           row is still hashed once to find changed, new and deleted rows)
 
-The slowest nodes of each dbt step come from its target/run_results.json. With
+The slowest nodes of each dbt step, and the seconds of the product retention
+models (USER_RETENTION_MODELS) whether among them or not, come from its
+target/run_results.json; the peak memory is the whole dbt run's. With
 --record (default at the default scale) the figures go to
 benchmarks/engagement.md and benchmarks/engagement.json.
 """
@@ -60,6 +62,8 @@ TYPES = {**COLUMN_TYPES, **ENGAGEMENT_TYPES}
 MODELS = [f"path:models/{folder}" for folder in (
     "staging/product", "staging/email", "staging/survey", "intermediate/engagement", "intermediate/email",
     "marts/engagement", "marts/email", "marts/survey")]
+# the product retention models (spec section 12), whose seconds every step reports by name
+USER_RETENTION_MODELS = ("int_user_retention_periods", "fct_user_retention")
 # keeps a user's events of half of the user-days: same users, same calendar days
 HALF_OF_USER_DAYS = "hash(user_id, cast(occurred_at as date)) % 2 = 0"
 
@@ -111,6 +115,14 @@ def table_count(database: Path, table: str) -> int:
         return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
 
 
+def model_seconds(target: Path, names: tuple[str, ...]) -> dict[str, float]:
+    """Each named model's seconds in a dbt step, from its run_results.json (0 when it did not run)."""
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    seconds = {result["unique_id"].split(".")[-1]: float(result.get("execution_time") or 0) for result in results
+               if result["unique_id"].startswith("model.")}
+    return {name: round(seconds.get(name, 0.0), 2) for name in names}
+
+
 def record(results: dict) -> None:
     out = ROOT / "benchmarks"
     out.mkdir(exist_ok=True)
@@ -127,12 +139,15 @@ def record(results: dict) -> None:
         "",
         "Raw rows: " + ", ".join(f"{count:,} {table}" for table, count in results["raw_rows"].items()) + ".",
         "",
-        "| step | events | active user-days | wall time (s) | peak memory (MB) | CPU (s) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| step | events | active user-days | wall time (s) | peak memory (MB) | CPU (s) | "
+        + " | ".join(f"{name} (s)" for name in USER_RETENTION_MODELS) + " |",
+        "|---|---:|---:|---:|---:|---:|" + "---:|" * len(USER_RETENTION_MODELS),
     ]
     for step in results["steps"]:
+        retention = step.get("user_retention_seconds", {})
         lines.append(f"| {step['step']} | {step['events']:,} | {step['active_user_days']:,} | {step['wall_seconds']} | "
-                     f"{step['peak_memory_mb']} | {step['cpu_seconds']} |")
+                     f"{step['peak_memory_mb']} | {step['cpu_seconds']} | "
+                     + " | ".join(str(retention.get(name, "")) for name in USER_RETENTION_MODELS) + " |")
     lines += [
         "",
         f"Half of the active user-days, same users and calendar days: {results['half_over_all']} of the time of "
@@ -196,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                         {**env, "RETENTION_DUCKDB_PATH": str(database)},
                         shown=f"dbt run {' '.join(refresh + [''])}--select <the engagement, email and NPS models>")
         step["profile"] = slowest_nodes(target, step["wall_seconds"])
+        step["user_retention_seconds"] = model_seconds(target, USER_RETENTION_MODELS)
         step["events"] = table_count(database, "stg_product__events")
         step["active_user_days"] = table_count(database, "int_user_active_days")
         steps.append(step)
@@ -219,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         record(results)
     for step in steps:
         print(f"{step['step']}: {step['events']:,} events, {step['active_user_days']:,} active user-days, "
-              f"{step['wall_seconds']} s, peak memory {step['peak_memory_mb']} MB")
+              f"{step['wall_seconds']} s, peak memory {step['peak_memory_mb']} MB; "
+              + ", ".join(f"{name} {seconds} s" for name, seconds in step["user_retention_seconds"].items()))
         for node in step["profile"]["slowest"][:6]:
             print(f"    {node['seconds']:7.2f} s  {node['node']}")
     print(f"half / all: {results['half_over_all']}; day / all: {results['day_over_all']}")

@@ -1,7 +1,8 @@
 """An independent reference implementation of the engagement, email and NPS marts.
 
-Written from the metrics spec (sections 1, 7, 8, 9 and 10) and the project's
-decisions where the spec is silent, in plain Python like retention_reference.py:
+Written from the metrics spec (sections 1, 7, 8, 9 and 10, and section 12's
+product retention from events) and the project's decisions where the spec is
+silent, in plain Python like retention_reference.py:
 no SQL, no dbt, no data frames, each definition evaluated as the spec words it
 ("users active on any of the 7 days ending that day" is a set of users, not a
 window function). The spec's words are quoted beside each rule.
@@ -15,6 +16,7 @@ grains), which events, sends and responses never move.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -256,6 +258,21 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+# §12 "period_grain in day, week, month", whatever var period_grains says
+RETENTION_GRAINS = ("day", "week", "month")
+
+
+def retention_period(grain: str, day: date) -> Period:
+    """The day, week or calendar month holding `day`. §12 "weeks start on Monday"."""
+    if grain == "day":
+        return Period(grain, day, day + timedelta(days=1))
+    if grain == "week":
+        monday = day - timedelta(days=day.weekday())  # Monday is weekday 0
+        return Period(grain, monday, monday + timedelta(days=7))
+    first = date(day.year, day.month, 1)
+    return Period(grain, first, add_months(first, 1))
+
+
 def nps_category(score: int) -> str:
     """§9 "Promoters score 9 or 10, passives 7 or 8, detractors 0 to 6.\""""
     return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
@@ -419,6 +436,50 @@ class Engagement:
             })
         return rows
 
+    # §12 product retention from events ---------------------------------------------------
+    def fct_user_retention(self) -> list[dict[str, Any]]:
+        """§12 "one row per (period_grain in day, week, month; cohort_period_start, for every period in
+        which at least one user's first active day falls; periods_since_first k from 0 to the as-of
+        period)". Active days as in §7 (self.active_days)."""
+        rows: list[dict[str, Any]] = []
+        if not self.first_day:
+            return rows
+        days_of = {user: sorted(days) for user, days in self.active_days.items()}
+
+        def active_from(user: str, first: date, before: date | None) -> bool:
+            """Has the user an active day on or after `first` (and before `before`, when given)?"""
+            days = days_of[user]
+            at = bisect_left(days, first)
+            return at < len(days) and (before is None or days[at] < before)
+
+        for grain in RETENTION_GRAINS:
+            as_of_period = retention_period(grain, self.as_of_date)
+            # "cohort_users (users whose first active day falls in the cohort period)"
+            cohorts: dict[date, list[str]] = defaultdict(list)
+            for user, first in self.first_day.items():
+                cohorts[retention_period(grain, first).start].append(user)
+            for cohort_start, users in sorted(cohorts.items()):
+                period, k = retention_period(grain, cohort_start), 0
+                while period.start <= as_of_period.start:  # "k from 0 to the as-of period"
+                    # "active in exactly the k-th period: N-day retention"
+                    returned = sum(1 for u in users if active_from(u, period.start, period.next_start))
+                    # "active in the k-th period or any later one up to the as-of date: unbounded"
+                    # (no active day lies after the as-of date: §7 ignores later events)
+                    returned_or_later = sum(1 for u in users if active_from(u, period.start, None))
+                    rows.append({
+                        "period_grain": grain, "cohort_period_start": cohort_start, "periods_since_first": k,
+                        "period_start": period.start, "period_end": period.end,
+                        "is_complete_period": self.is_complete(period),
+                        "cohort_users": len(users),
+                        "returned_users": returned,
+                        "returned_or_later_users": returned_or_later,
+                        # "retention_rate and unbounded_retention_rate (each over cohort_users)"
+                        "retention_rate": ratio(returned, len(users)),
+                        "unbounded_retention_rate": ratio(returned_or_later, len(users)),
+                    })
+                    period, k = retention_period(grain, period.next_start), k + 1
+        return rows
+
     # §8 email --------------------------------------------------------------------------
     def outcome(self, send: Send) -> dict[str, bool]:
         events = self.email_events.get(send.send_id, [])
@@ -524,6 +585,7 @@ class Engagement:
             "fct_engagement": self.fct_engagement(),
             "fct_power_user_curve": self.fct_power_user_curve(),
             "dim_users": self.dim_users(),
+            "fct_user_retention": self.fct_user_retention(),
             "fct_email_engagement": self.fct_email_engagement(),
             "fct_email_campaigns": self.fct_email_campaigns(),
             "fct_nps": self.fct_nps(),

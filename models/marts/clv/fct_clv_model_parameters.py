@@ -38,10 +38,25 @@ When a fit counts as converged (`converged`, with `fit_message` saying why):
 Boundary rule: each model's mixing distributions collapse to a single point
 when two of their parameters grow together (BG/NBD: r and alpha, a purchase
 rate shared by everyone; a and b, one dropout probability; Gamma-Gamma: q and v,
-one expected spend). When the likelihood does not fall along such a direction
-(it still rises, by a negligible amount), its maximum is that limit: the fit is
+one expected spend; shifted-beta-geometric: alpha and beta, one churn probability, or, as they shrink
+together, a share who leave after the first period and the rest who never do). When the likelihood
+does not fall along such a direction (it still rises, by a negligible amount), its maximum is that
+limit: the fit is
 converged "at the boundary", the pair's ratio is the estimate that matters and
 the predictions are those of the limit model; fit_message says so.
+
+Shifted-beta-geometric (spec section 12; Fader and Hardie 2007, "How to
+Project Customer Retention", and their note 017 for cohorts of different ages):
+one fit per period grain on int_cohort_survivors_counted, model
+shifted_beta_geometric_<grain>, parameters alpha and beta, time_unit the grain.
+Each cohort member who churned after t periods (1 <= t <= the cohort's age)
+contributes log P(T = t), each survivor at the cohort's age log S(age)
+(right-censored), all cohorts of the grain in one likelihood. A grain is fitted
+only when its cohorts show at least one churn and at least one customer
+surviving a period: without a churn the likelihood rises for ever as alpha
+falls to 0 (nobody leaves), without a survivor as beta falls to 0 (everyone
+leaves after one period), so there is no estimate to publish; then it has no
+rows and fct_retention_projection's projections are null.
 
 A fit that fails these checks raises an error naming what failed, unless var
 clv_on_fit_failure is `warn`: then the estimates are published with
@@ -56,14 +71,20 @@ from scipy.special import gammaln
 
 COLUMNS = ["model", "parameter", "value", "customers", "excluded_customers", "log_likelihood", "converged",
            "fit_message", "calibration_end_date", "time_unit"]
-PARAMETERS = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "v")}
+PARAMETERS = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "v"),
+              "shifted_beta_geometric": ("alpha", "beta")}
 MODEL_NAMES = {"bg_nbd": "BG/NBD", "gamma_gamma": "Gamma-Gamma"}
+SBG = "shifted_beta_geometric"  # published as shifted_beta_geometric_<grain>
 # pairs whose joint growth collapses a mixing distribution, and what the limit means
 COLLAPSES = {
     "bg_nbd": [(("r", "alpha"), "every customer buys at the same rate r/alpha = {ratio:.6g} per time unit"),
                (("a", "b"), "every customer drops out after a purchase with the same probability "
                             "a/(a+b) = {share:.6g}")],
     "gamma_gamma": [(("q", "v"), "every customer has the same expected spend per purchase p*v/q = {spend:.6g}")],
+    SBG: [(("alpha", "beta"), "every customer churns at the end of each period with the same probability "
+                              "alpha/(alpha+beta) = {churn:.6g}", "grow"),
+          (("alpha", "beta"), "a share alpha/(alpha+beta) = {churn:.6g} of each cohort leaves after its first "
+                              "period and the rest never leave", "shrink")],
 }
 FAILURE_MODES = ("error", "warn")
 
@@ -304,12 +325,18 @@ def fit(log_likelihood, names, *data, collapses=(), weights=None):
     if not worst <= SCORE_TOLERANCE:
         return failed(f"largest score per customer {worst:.3g} is above {SCORE_TOLERANCE:g} at {estimates}")
     boundary = []
-    for pair, meaning in collapses:
-        direction = np.array([COLLAPSE_STEP if name in pair else 0.0 for name in names])
+    for pair, meaning, *way in collapses:
+        # a collapse given a way ("grow" or "shrink") is looked for only on its side: the pair's
+        # log-estimates above zero to grow, below zero to shrink (at 1e-8 both ways look flat)
+        shrink = way == ["shrink"]
+        if way and (np.mean([p for n, p in zip(names, point) if n in pair]) < 0) != shrink:
+            continue
+        step = -COLLAPSE_STEP if shrink else COLLAPSE_STEP
+        direction = np.array([step if name in pair else 0.0 for name in names])
         further = total(point + direction)
         if np.isfinite(further) and further >= maximum - COLLAPSE_TOLERANCE:
-            boundary.append((pair, meaning))
-    on_boundary = {name for pair, _ in boundary for name in pair}
+            boundary.append((pair, meaning, "shrink" if shrink else "grow"))
+    on_boundary = {name for pair, *_ in boundary for name in pair}
     at_bound = [name for name, value in zip(names, point) if abs(value) >= LOG_BOUND - 1e-6 and name not in on_boundary]
     if at_bound:
         return failed(f"{', '.join(at_bound)} reached the search bound e^+-{LOG_BOUND:g} at {estimates}: "
@@ -319,10 +346,11 @@ def fit(log_likelihood, names, *data, collapses=(), weights=None):
         named = dict(zip(names, values))
         ratios = {"ratio": named.get("r", 0) / named.get("alpha", 1),
                   "share": named.get("a", 0) / (named.get("a", 0) + named.get("b", 1)),
-                  "spend": named.get("p", 0) * named.get("v", 0) / named.get("q", 1)}
+                  "spend": named.get("p", 0) * named.get("v", 0) / named.get("q", 1),
+                  "churn": named.get("alpha", 0) / (named.get("alpha", 0) + named.get("beta", 1))}
         limits = "; ".join(
-            f"{' and '.join(pair)} grow together without lowering the likelihood, so its maximum is the limit "
-            f"where {meaning.format(**ratios)}" for pair, meaning in boundary)
+            f"{' and '.join(pair)} {way} together without lowering the likelihood, so its maximum is the limit "
+            f"where {meaning.format(**ratios)}" for pair, meaning, way in boundary)
         message += (f"; at the boundary: {limits}. These parameters are identified only through that ratio; "
                     "the predictions are those of the limit")
     return Fit(names, values, maximum, True, message)
@@ -338,6 +366,54 @@ def fit_gamma_gamma(frequency, monetary_value, weights=None):
                collapses=COLLAPSES["gamma_gamma"], weights=weights)
 
 
+def sbg_log_survival(alpha, beta, periods):
+    """log S(t) for each t of periods (whole numbers): S(0) = 1 and S(t) = S(t - 1) (beta + t - 1) /
+    (alpha + beta + t - 1) (Fader and Hardie 2007), summed as logs; each factor is written
+    1 / (1 + alpha / (beta + t - 1)), which stays exact when alpha and beta grow large; t - 1 is added
+    to beta as a whole number (beta + t, then - 1, would lose beta's digits when it is tiny)."""
+    periods = np.asarray(periods, dtype=np.int64)
+    t = np.arange(1, int(periods.max(initial=0)) + 1, dtype=float)
+    steps = -np.log1p(alpha / (beta + (t - 1)))
+    return np.concatenate(([0.0], np.cumsum(steps)))[periods]
+
+
+def sbg_log_churn(alpha, beta, periods):
+    """log P(T = t) = log S(t - 1) + log(alpha / (alpha + beta + t - 1)), for t >= 1: a customer in the
+    cohort at the end of period t - 1 leaves in the next with probability alpha / (alpha + beta + t - 1)."""
+    periods = np.asarray(periods, dtype=np.int64)
+    return sbg_log_survival(alpha, beta, np.maximum(periods - 1, 0)) - np.log1p((beta + (periods - 1)) / alpha)
+
+
+def sbg_log_likelihood(alpha, beta, periods, censored):
+    """Per data row: log P(T = t) for a customer who churned after t periods, log S(t) for one still in
+    the cohort at its age t (right-censored). The data may be arrays or Distinct columns."""
+    t_d, c_d = (c if isinstance(c, Distinct) else Distinct(c) for c in (periods, censored))
+    survival = t_d.map(lambda v: sbg_log_survival(alpha, beta, v))
+    churn = t_d.map(lambda v: sbg_log_churn(alpha, beta, np.maximum(v, 1)))
+    return np.where(c_d.rows() > 0, survival, churn)
+
+
+def sbg_data(cohorts):
+    """From one grain's rows of int_cohort_survivors_counted: the data rows (t, censored) and their
+    weights (customers), and the customers the fit stands on. A cohort churns s(t - 1) - s(t) members
+    after t periods and keeps s(age) at its age; a cohort of age 0 says nothing yet."""
+    periods, censored, weights = [], [], []
+    for _, cohort in cohorts.groupby("cohort_period_start", sort=True):
+        cohort = cohort.sort_values("periods_since_first")
+        survivors = cohort["surviving_customers"].to_numpy(dtype=float)
+        age = len(survivors) - 1
+        if age < 1 or survivors[0] <= 0:
+            continue
+        for t in range(1, age + 1):
+            periods.append(t), censored.append(0), weights.append(survivors[t - 1] - survivors[t])
+        periods.append(age), censored.append(1), weights.append(survivors[age])
+    return np.array(periods, dtype=float), np.array(censored, dtype=float), np.array(weights, dtype=float)
+
+
+def fit_shifted_beta_geometric(periods, censored, weights):
+    return fit(sbg_log_likelihood, PARAMETERS[SBG], periods, censored, collapses=COLLAPSES[SBG], weights=weights)
+
+
 def failure_mode(value):
     """var clv_on_fit_failure, validated (also at compile time, by int_clv_rfm_summary)."""
     mode = str(value).strip().lower() if value is not None else "error"
@@ -348,6 +424,12 @@ def failure_mode(value):
     return mode
 
 
+def period_end(grain, start):
+    """The last day of the period of the grain that starts on start."""
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    return (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     on_failure = failure_mode(dbt.config.get("clv_on_fit_failure"))
@@ -356,13 +438,13 @@ def model(dbt, session):
     time_unit = dbt.config.get("clv_time_unit")
     rows, failures = [], []
 
-    def publish(model_name, result, customers, excluded):
+    def publish(model_name, result, customers, excluded, calibration_end, time_unit=time_unit):
         log_likelihood = result.log_likelihood if np.isfinite(result.log_likelihood) else None
         for name, value in zip(result.names, result.values):
             rows.append((model_name, name, float(value) if np.isfinite(value) else None, customers, excluded,
                          log_likelihood, result.converged, result.message, calibration_end, time_unit))
         if not result.converged:
-            failures.append(f"{MODEL_NAMES[model_name]} on {customers} customers: {result.message}")
+            failures.append(f"{MODEL_NAMES.get(model_name, model_name)} on {customers} customers: {result.message}")
 
     if len(summary):
         calibration_end = pd.Timestamp(summary["calibration_end_date"].iloc[0]).date()
@@ -371,12 +453,28 @@ def model(dbt, session):
         age = summary["customer_age"].to_numpy(dtype=float)
         monetary_value = summary["monetary_value"].to_numpy(dtype=float)
         if (frequency > 0).sum() >= len(PARAMETERS["bg_nbd"]):
-            publish("bg_nbd", fit_bg_nbd(frequency, recency, age), len(summary), 0)
+            publish("bg_nbd", fit_bg_nbd(frequency, recency, age), len(summary), 0, calibration_end)
         repeat = frequency > 0
         usable = repeat & np.isfinite(monetary_value) & (monetary_value > 0)
         if usable.sum() >= len(PARAMETERS["gamma_gamma"]):
             publish("gamma_gamma", fit_gamma_gamma(frequency[usable], monetary_value[usable]), int(usable.sum()),
-                    int((repeat & ~usable).sum()))
+                    int((repeat & ~usable).sum()), calibration_end)
+    # the shifted-beta-geometric retention fit, one per grain, on the cohorts of int_cohort_survivors_counted
+    cohorts = dbt.ref("int_cohort_survivors_counted").df()
+    for grain, grain_rows in sorted(cohorts.groupby("period_grain"), key=lambda item: str(item[0])):
+        periods, censored, weights = sbg_data(grain_rows)
+        churned = weights[censored == 0].sum()
+        survived_a_period = weights.sum() - weights[(periods == 1) & (censored == 0)].sum()
+        if churned <= 0 or survived_a_period <= 0:
+            continue
+        first = grain_rows[grain_rows["periods_since_first"] == 0]
+        informative = set(first.loc[first["cohort_age"] >= 1, "cohort_period_start"])
+        in_fit = first["cohort_period_start"].isin(informative)
+        customers = int(first.loc[in_fit, "cohort_customers"].sum())
+        excluded = int(first["lost_in_first_period"].sum() + first.loc[~in_fit, "cohort_customers"].sum())
+        last_observed = pd.Timestamp(grain_rows["period_start"].max()).date()
+        publish(f"{SBG}_{grain}", fit_shifted_beta_geometric(periods, censored, weights), customers, excluded,
+                period_end(str(grain), last_observed), str(grain))
     if failures and on_failure == "error":
         raise RuntimeError(
             "fct_clv_model_parameters: a CLV fit cannot be trusted, so nothing is published. "
