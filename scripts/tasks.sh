@@ -7,8 +7,8 @@
 #   bash scripts/tasks.sh check [pytest arguments]       the developer loop, a few minutes: lint, then the tests
 #                                                        in no tier (the demo build, the reference on it, vars,
 #                                                        privacy, the formula unit tests, the report)
-#   bash scripts/tasks.sh tier NAME [pytest arguments]   one tier of tests: property, replay, end_to_end,
-#                                                        orchestrators, engines or benchmark (pytest.ini)
+#   bash scripts/tasks.sh tier NAME [pytest arguments]   one tier of tests: property, edge_cases, replay,
+#                                                        end_to_end, orchestrators, engines, benchmark (pytest.ini)
 #   bash scripts/tasks.sh lint                           sqlfluff over the models and data tests
 #   bash scripts/tasks.sh report [report arguments]      rewrites the HTML report alone (python -m retention_app.report)
 #   bash scripts/tasks.sh export [export arguments]      every mart as Parquet for BI tools (retention_app.export_for_bi)
@@ -26,7 +26,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$RETENTION_ROOT"
 
 # The pytest tiers (markers in pytest.ini, given to tests in tests/conftest.py).
-TIERS=(property replay end_to_end orchestrators engines benchmark)
+TIERS=(property edge_cases replay end_to_end orchestrators engines benchmark)
 
 usage() {
     sed -n '3,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2

@@ -22,6 +22,15 @@ TIER_OF_FILE = {
     "test_orchestrators.py": "orchestrators",
     "test_engines.py": "engines",
     "test_benchmark_floor.py": "benchmark",
+    # hand-made histories of one model or mart each, built with dbt: amounts at the
+    # limits, hostile input, the CLV and projection fits on published data sets,
+    # segments, product retention
+    "test_amounts.py": "edge_cases",
+    "test_hostile_input.py": "edge_cases",
+    "test_clv.py": "edge_cases",
+    "test_retention_projection.py": "edge_cases",
+    "test_segments.py": "edge_cases",
+    "test_user_retention.py": "edge_cases",
     # builds from a user's shell, a text feed, MetricFlow queries: several minutes each
     "test_first_hour.py": "end_to_end",
     "test_your_data.py": "end_to_end",
