@@ -37,6 +37,7 @@ READ_BY = {
     "reporting_timezone": "stg_shop__orders",
     "active_event_names": "stg_product__events",
     "mau_window_days": "int_daily_active_users",
+    "projection_periods": "int_cohort_survivors_counted",
 }
 
 
@@ -91,6 +92,10 @@ RENDER_TIME = [
     ("clv_calibration_end", "2024-02-30", "must be a date written YYYY-MM-DD, a day the calendar has"),
     # the horizon's validator was never called: -5 published negative CLV, 0 zeros
     ("clv_horizon", -5, "must be a number of clv_time_unit units above zero"),
+    ("projection_periods", -1, "must be a whole number of periods from 0 to 120"),
+    ("projection_periods", 2.5, "must be a whole number of periods from 0 to 120"),
+    ("projection_periods", 121, "must be a whole number of periods from 0 to 120"),
+    ("projection_periods", "twelve", "must be a whole number of periods from 0 to 120"),
     ("clv_horizon", 0, "must be a number of clv_time_unit units above zero"),
     ("clv_horizon", True, "must be a number of clv_time_unit units above zero"),
     ("clv_time_unit", "fortnight", "must be one of day, week, month"),
@@ -160,6 +165,6 @@ def test_good_values_compile(project):
         "clv_time_unit": "month", "clv_on_fit_failure": "warn", "period_grains": "quarter",
         "orders_activity_window_days": 1, "reporting_currency": "eur",
         "exchange_rates": {"usd": 0.92}, "reporting_timezone": "America/New_York",
-        "active_event_names": ["login", "create_report"], "mau_window_days": 28,
+        "active_event_names": ["login", "create_report"], "mau_window_days": 28, "projection_periods": 0,
     })
     assert success, text
