@@ -229,7 +229,7 @@ def test_the_warehouse_is_the_projects_from_any_folder(tmp_path):
         shutil.rmtree((ROOT / relative).parent, ignore_errors=True)
 
 
-def test_build_sh_answers_an_impossible_unquoted_date_with_the_projects_message(tmp_path):
+def test_the_build_task_answers_an_impossible_unquoted_date_with_the_projects_message(tmp_path):
     env = environment(tmp_path / "w.duckdb", tmp_path)
     run = subprocess.run(["bash", str(ROOT / "scripts" / "tasks.sh"), "build", "--vars", "{as_of_date: 2024-02-30}"],
                          env=env, capture_output=True, text=True, timeout=600)
@@ -256,7 +256,7 @@ def test_an_unquoted_real_date_is_read_like_a_quoted_one(tmp_path):
         assert str(con.execute("select max(as_of_date) from main_intermediate.int_reporting_window").fetchone()[0]) == "2024-03-31"
 
 
-def test_build_sh_takes_your_vars_through_build_docs_and_report(tmp_path):
+def test_the_build_task_takes_your_vars_through_build_docs_and_report(tmp_path):
     """One command on your own data: build, docs and report all see the vars,
     and the report is written from the warehouse that was built."""
     warehouse = tmp_path / "warehouse.duckdb"

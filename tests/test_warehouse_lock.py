@@ -89,4 +89,4 @@ def test_build_script_on_a_held_warehouse_says_so_in_one_line(held_warehouse, tm
         cwd=tmp_path, env=plain_env(tmp_path, warehouse), capture_output=True, text=True, timeout=300,
     )
     assert_one_clear_line(run, warehouse, pid)
-    assert "==> dbt docs generate" not in run.stdout, "build.sh went on after the failed dbt build"
+    assert "==> dbt docs generate" not in run.stdout, "the build task went on after the failed dbt build"

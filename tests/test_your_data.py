@@ -135,7 +135,7 @@ def built(tmp_path_factory):
     return setup
 
 
-def test_build_sh_builds_documents_and_reports_on_an_attached_duckdb_file(built):
+def test_the_build_task_builds_documents_and_reports_on_an_attached_duckdb_file(built):
     assert built.order_months() == expected_order_months(ORDERS)
     assert {row[0] for row in built.query("select customer_id from main.dim_customers")} == {"c1", "c2", "c3", "c4"}
     # MRR: s1 20 a month, s2 120 a year (10 a month) until 2024-03-01
