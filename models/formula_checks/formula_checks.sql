@@ -38,6 +38,12 @@ final as (
         {{ retention.monthly_recurring_revenue('amount', 'quantity', 'text_value') }} as monthly_recurring_revenue,
         {{ retention.retained_customer_rate('a', 'b') }} as retained_customer_rate,
         {{ retention.average_revenue_per_account('a', 'b') }} as average_revenue_per_account,
+        {{ retention.annual_run_rate('amount') }} as annual_run_rate,
+        {{ retention.lifetime_value('a', 'b', 'text_value') }} as lifetime_value,
+        {{ retention.customer_acquisition_cost('a', 'b') }} as customer_acquisition_cost,
+        -- an aggregate: over every input row, as over one cohort's months
+        {{ retention.months_to_payback('a', 'b', 'c') }} over () as months_to_payback,
+        {{ retention.trial_to_paid_rate('a', 'b') }} as trial_to_paid_rate,
         {{ retention.mrr_movement('new', 'a', 'b', '(c = 1)') }} as new_mrr,
         {{ retention.mrr_movement('expansion', 'a', 'b', '(c = 1)') }} as expansion_mrr,
         {{ retention.mrr_movement('contraction', 'a', 'b', '(c = 1)') }} as contraction_mrr,
