@@ -37,7 +37,11 @@ movements as (
         sum({{ retention.mrr_movement('reactivation', 'mrr_at_start', 'mrr_at_end', 'is_new_customer') }})
             as reactivation_mrr,
         sum(case when mrr_12_months_before_end > 0 then mrr_at_end else 0 end) as mrr_at_end_of_year_ago_customers,
-        sum(mrr_12_months_before_end) as mrr_12_months_before_end
+        sum(mrr_12_months_before_end) as mrr_12_months_before_end,
+        -- the subscriptions-basis counts behind ARPA and the formula lifetime value
+        sum(case when is_customer_at_start then 1 else 0 end) as customers_at_start,
+        sum(case when is_customer_at_end then 1 else 0 end) as customers_at_end,
+        sum(case when is_customer_at_start and not is_customer_at_end then 1 else 0 end) as churned_customers
     from customer_periods
     group by period_grain, period_start
 
@@ -58,7 +62,10 @@ filled as (
         coalesce(movements.churned_mrr, 0) as churned_mrr,
         coalesce(movements.reactivation_mrr, 0) as reactivation_mrr,
         coalesce(movements.mrr_at_end_of_year_ago_customers, 0) as mrr_at_end_of_year_ago_customers,
-        coalesce(movements.mrr_12_months_before_end, 0) as mrr_12_months_before_end
+        coalesce(movements.mrr_12_months_before_end, 0) as mrr_12_months_before_end,
+        coalesce(movements.customers_at_start, 0) as customers_at_start,
+        coalesce(movements.customers_at_end, 0) as customers_at_end,
+        coalesce(movements.churned_customers, 0) as churned_customers
     from periods
     cross join source_presence
     left join movements
@@ -99,7 +106,15 @@ final as (
             as quick_ratio,
         cast(mrr_12_months_before_end as {{ retention.type_money() }}) as mrr_12_months_before_end,
         {{ retention.cohort_revenue_retention('mrr_at_end_of_year_ago_customers', 'mrr_12_months_before_end') }}
-            as net_revenue_retention_12m
+            as net_revenue_retention_12m,
+        {{ retention.average_revenue_per_account('mrr_at_end', 'customers_at_end') }}
+            as average_revenue_per_account,
+        cast({{ retention.annual_run_rate('mrr_at_end') }} as {{ retention.type_money() }}) as annual_run_rate,
+        {{ retention.lifetime_value(
+            retention.average_revenue_per_account('mrr_at_end', 'customers_at_end'),
+            retention.churn_rate('churned_customers', 'customers_at_start'),
+            'period_grain'
+        ) }} as lifetime_value
     from filled
 
 )

@@ -519,10 +519,13 @@ class Reference:
             for period in self.periods[grain]:
                 totals = defaultdict(lambda: Decimal(0))
                 year_ago = instant(add_months(period.next_start, -12))
+                at_start = at_end = churned = 0
                 for c in self.customer_ids:
                     m0, m1 = self.mrr(c, period.start_at), self.mrr(c, period.end_at)
                     totals["mrr_at_start"] += m0
                     totals["mrr_at_end"] += m1
+                    # §3 a subscriptions customer at t: MRR above zero
+                    at_start, at_end, churned = at_start + (m0 > 0), at_end + (m1 > 0), churned + (m0 > 0 and m1 == 0)
                     if self.is_new("subscriptions", c, period):
                         totals["new_mrr"] += m1  # "Σ m1 over customers new in P"
                     if m0 > 0 and m1 > m0:
@@ -559,6 +562,13 @@ class Reference:
                                          t["churned_mrr"] + t["contraction_mrr"]),
                     "mrr_12_months_before_end": t["mrr_12_months_before_end"],
                     "net_revenue_retention_12m": ratio(t["cohort_mrr_now"], t["mrr_12_months_before_end"]),
+                    # §12 "average_revenue_per_account = mrr_at_end / customers_at_end (subscriptions basis)"
+                    "average_revenue_per_account": ratio(t["mrr_at_end"], at_end),
+                    "annual_run_rate": 12 * t["mrr_at_end"],  # "12 × mrr_at_end"
+                    # "average_revenue_per_account / customer_churn_rate (... month grain only: null at other
+                    # grains or when churn is zero)" = (mrr_at_end / E) / (churned / S), exactly
+                    "lifetime_value": (float(Fraction(t["mrr_at_end"]) * at_start / (at_end * churned))
+                                       if grain == "month" and at_end and churned else None),
                 })
         return rows
 
@@ -713,11 +723,13 @@ class Reference:
         if not self.staged.costs:
             return []
         acquired: dict[tuple[date, str], list[Decimal]] = defaultdict(list)
+        members: dict[tuple[date, str], list[str]] = defaultdict(list)
         for customer in customers:
             if customer["first_order_at"] is not None:
                 first = self.local(customer["first_order_at"])
                 key = (date(first.year, first.month, 1), customer["acquisition_channel"] or "unknown")
                 acquired[key].append(customer["lifetime_revenue"])
+                members[key].append(customer["customer_id"])
         spend = {(month, channel): amount for month, channel, amount in self.staged.costs}
         rows = []
         for key in set(acquired) | set(spend):
@@ -727,8 +739,31 @@ class Reference:
                          "revenue": revenue, "acquisition_spend": spend.get(key, Decimal(0)),
                          "revenue_per_customer": per_customer, "acquisition_cost_per_customer": cost,
                          # "revenue per customer minus acquisition cost per acquired customer by channel"
-                         "cost_based_clv": None if per_customer is None else per_customer - cost})
+                         "cost_based_clv": None if per_customer is None else per_customer - cost,
+                         # §12 "customer_acquisition_cost = spend / acquired customers"
+                         "customer_acquisition_cost": cost,
+                         "months_to_payback": self.months_to_payback(key[0], members.get(key, []),
+                                                                     spend.get(key, Decimal(0)))})
         return rows
+
+    def months_to_payback(self, acquisition_month: date, members: list[str], spend: Decimal) -> int | None:
+        """§12 "the first k (0 = the acquisition month) at which the cohort's cumulative revenue per
+        acquired customer (counted order revenue plus the MRR at the end of each month) reaches the
+        acquisition cost; null while it has not." Project decision: months of the month grain only
+        (null without it); exact arithmetic."""
+        if not members or "month" not in self.grains:
+            return None
+        cost = Fraction(spend) / len(members)
+        cumulative = Fraction(0)
+        for period in self.periods["month"]:
+            if period.start < acquisition_month:
+                continue
+            cumulative += sum((Fraction(o.revenue) for c in members for o in self.orders_by_customer.get(c, ())
+                               if period.start_at <= o.ordered_local < period.end_at), Fraction(0))
+            cumulative += sum((Fraction(self.mrr(c, period.end_at)) for c in members), Fraction(0))
+            if cumulative / len(members) >= cost:
+                return (period.start.year - acquisition_month.year) * 12 + period.start.month - acquisition_month.month
+        return None
 
     def marts(self) -> dict[str, list[dict[str, Any]]]:
         marts = {
@@ -741,5 +776,8 @@ class Reference:
         }
         marts["fct_historical_clv"] = self.fct_historical_clv(marts["fct_order_metrics"], marts["fct_customer_retention"])
         marts["fct_acquisition_clv"] = self.fct_acquisition_clv(marts["dim_customers"])
+        # imported here: trial_reference imports this module
+        from retention_lab.reference.trial_reference import fct_trial_conversion
+        marts["fct_trial_conversion"] = fct_trial_conversion(self)
         marts.update(self.engagement.marts())
         return marts

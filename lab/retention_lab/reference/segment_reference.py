@@ -71,13 +71,13 @@ Decisions where section 11 relies on other sections
   columns of fct_revenue_retention"); `net_revenue_retention_12m` is not published per segment.
 - **Bases**: as in `fct_customer_retention`, a basis has rows only when its source has usable rows.
 - **Unit economics** (section 12 says "on fct_revenue_retention (and per segment)"): section 11
-  lists only `average_revenue_per_account`; `unit_economics=True` adds `annual_run_rate` and
-  `lifetime_value` per segment, for when section 12 lands (the company reference has neither yet).
+  lists only `average_revenue_per_account`; section 12 adds `annual_run_rate` and `lifetime_value`
+  per segment (the default; `unit_economics=False` leaves them out).
 
 API
 ---
     SegmentReference(raw, *, customer_attributes=(), segment_dimensions=None,
-                     include_year_ago_customers=True, unit_economics=False, **reference_kwargs)
+                     include_year_ago_customers=True, unit_economics=True, **reference_kwargs)
         .fct_customer_periods() / .fct_retention_by_segment() / .marts()
         .plan_of(customer_id, period) / .segment_value(customer_id, dimension)
         .dimensions / .reference (the composed Reference) / .company_marts()
@@ -192,7 +192,7 @@ def segment_text(value: Any) -> str | None:
 class SegmentReference:
     def __init__(self, raw: Mapping[str, list[Mapping[str, Any]] | None], *,
                  customer_attributes: Sequence[str] = (), segment_dimensions: Sequence[str] | None = None,
-                 include_year_ago_customers: bool = True, unit_economics: bool = False, **reference_kwargs):
+                 include_year_ago_customers: bool = True, unit_economics: bool = True, **reference_kwargs):
         self.raw = raw
         self.reference = Reference({t: list(rows or []) for t, rows in raw.items()}, **reference_kwargs)
         self.customer_attributes = tuple(customer_attributes)
