@@ -6,6 +6,7 @@
 {%- set marts = [
     'fct_customer_retention', 'fct_revenue_retention', 'fct_order_metrics', 'dim_customers',
     'fct_cohort_retention', 'fct_purchase_sequence', 'fct_historical_clv', 'fct_acquisition_clv',
+    'fct_trial_conversion',
 ] %}
 {%- set checks = [] -%}
 {%- for mart in marts -%}

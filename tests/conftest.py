@@ -31,6 +31,7 @@ TIER_OF_FILE = {
     "test_retention_projection.py": "edge_cases",
     "test_segments.py": "edge_cases",
     "test_user_retention.py": "edge_cases",
+    "test_trial_conversion.py": "edge_cases",
     # builds from a user's shell, a text feed, MetricFlow queries: several minutes each
     "test_first_hour.py": "end_to_end",
     "test_your_data.py": "end_to_end",

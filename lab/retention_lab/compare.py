@@ -25,6 +25,7 @@ KEYS = {
     "fct_cohort_retention": ("basis", "period_grain", "cohort_period_start", "periods_since_first"),
     "fct_historical_clv": ("period_grain", "period_start"),
     "fct_acquisition_clv": ("acquisition_month", "acquisition_channel"),
+    "fct_trial_conversion": ("period_grain", "period_start"),
     "fct_daily_active_users": ("activity_date",),
     "fct_engagement": ("period_grain", "period_start"),
     "fct_power_user_curve": ("period_start", "days_active"),
