@@ -1,9 +1,11 @@
 """The offline HTML report (app/retention_app/report.py): its tiles carry the marts'
 numbers and say what they count (the retained share beside churn, what CRR
-counts, the currency of every money figure, the orders window); a CLV fit at a
-boundary, not converged or not fitted is flagged; rates over small samples are
-marked; the segments section names each dimension's largest segments and
-computes its Other row from sums; sections without data collapse into one line
+counts, the currency of every money figure, the orders window, ARPA, ARR and the
+monthly lifetime value); a CLV fit at a boundary, not converged or not fitted is
+flagged; rates over small samples are marked; the segments section names each
+dimension's largest segments and computes its Other row from sums; CAC and
+months to payback, trial conversion (open 90-day windows marked) and product
+retention equal their marts; sections without data collapse into one line
 at the end; and the page
 renders every chart in a real headless browser (Debian's chromium, driven by
 playwright) without a console error or a single network request, on the demo,
@@ -44,30 +46,37 @@ TILES = {
     ("net_revenue_retention", ""): "fct_revenue_retention",
     ("gross_revenue_retention", ""): "fct_revenue_retention",
     ("quick_ratio", ""): "fct_revenue_retention",
+    ("average_revenue_per_account", ""): "fct_revenue_retention",
+    ("annual_run_rate", ""): "fct_revenue_retention",
+    ("lifetime_value", ""): "fct_revenue_retention",
     ("average_order_value", ""): "fct_order_metrics",
     ("repeat_customer_rate", ""): "fct_order_metrics",
 }
-MONEY_TILES = {("mrr_at_end", ""), ("average_order_value", "")}
+MONEY_TILES = {("mrr_at_end", ""), ("average_revenue_per_account", ""), ("annual_run_rate", ""),
+               ("lifetime_value", ""), ("average_order_value", "")}
+# Tiles the mart fills at one grain only, read there whatever --grain says.
+TILE_GRAINS = {("lifetime_value", ""): "month"}
 # The segment dimensions of the demo build, in the order the segments section shows them.
 SEGMENT_DIMENSIONS = ["plan", "acquisition_channel", "country"]
 CORE_CHARTS = ["chart-mrr-bridge", "chart-mrr-movements", "chart-revenue-retention", "chart-customer-churn",
                *(f"chart-segments-{d}" for d in SEGMENT_DIMENSIONS), "chart-cohort-orders",
                "chart-cohort-subscriptions", "chart-order-volume", "chart-order-rates",
-               "chart-clv-distribution", "chart-acquisition-clv", "chart-rejected-rows",
-               "chart-retention-projection"]
+               "chart-clv-distribution", "chart-acquisition-clv", "chart-acquisition-payback", "chart-rejected-rows",
+               "chart-retention-projection", "chart-trial-conversion"]
 # Optional marts (built by the engagement, email and NPS models when their
 # sources exist) and the section and charts each one gives.
 OPTIONAL_CHARTS = {
     "fct_daily_active_users": ("active-users", ["chart-active-users"]),
     "fct_engagement": ("engagement", ["chart-engagement-users", "chart-stickiness"]),
     "fct_power_user_curve": ("power-users", ["chart-power-user-curve"]),
+    "fct_user_retention": ("user-retention", ["chart-user-retention-curve", "chart-user-retention-cohorts"]),
     "fct_email_engagement": ("email", ["chart-email"]),
     "fct_nps": ("nps", ["chart-nps"]),
 }
 # What an orders-only shop has no data for, and the charts it still gets.
 ORDERS_ONLY_MISSING = {"tiles-customers-subscriptions", "tiles-subscription-revenue", "mrr", "revenue-retention",
                        "churn-subscriptions", "cohorts-subscriptions", "acquisition-clv", "segments",
-                       "retention-projection",
+                       "retention-projection", "trial-conversion",
                        *(section for section, _ in OPTIONAL_CHARTS.values())}
 ORDERS_ONLY_CHARTS = ["chart-customer-churn", "chart-cohort-orders", "chart-order-volume", "chart-order-rates",
                       "chart-clv-distribution", "chart-rejected-rows"]
@@ -168,8 +177,11 @@ def test_tiles_equal_the_marts(demo_warehouse, tmp_path, grain):
     for (metric, basis), mart in TILES.items():
         tile = tiles[(metric, basis)]
         assert tile["data-mart"] == mart
-        start, value = mart_value(demo_warehouse.path, mart, metric, basis, grain)
-        previous_start, previous = mart_value(demo_warehouse.path, mart, metric, basis, grain, before=start)
+        own = TILE_GRAINS.get((metric, basis), grain)
+        assert tile["data-grain"] == own, (metric, tile["data-grain"])
+        start, value = mart_value(demo_warehouse.path, mart, metric, basis, own)
+        previous_start, previous = mart_value(demo_warehouse.path, mart, metric, basis, own, before=start)
+        assert value is not None, f"the demo's last complete {own} has a {metric}"
         assert tile["data-period-start"] == start.isoformat(), (metric, basis)
         assert same(tile["data-value"], value), (metric, basis, tile["data-value"], value)
         assert tile["data-previous-period-start"] == previous_start.isoformat(), (metric, basis)
@@ -205,6 +217,12 @@ def test_tiles_say_what_they_count(demo_warehouse, tmp_path):
         if reactivated:
             assert f"counts the {reactivated:,} reactivated" in crr["note"], crr["note"]
     assert "a counted order in the trailing month" in parsed.group_notes["customers-orders"]
+    # The unit economics: what ARPA, ARR and lifetime value are, and what lifetime value assumes.
+    revenue = [t for t in parsed.tiles if t["group"] == "subscription-revenue"]
+    assert [t["data-metric"] for t in revenue][-3:] == ["average_revenue_per_account", "annual_run_rate",
+                                                        "lifetime_value"]
+    assert "ARR 12 × MRR at the end" in parsed.group_notes["subscription-revenue"]
+    assert revenue[-1]["note"].startswith("ARPA / the month's customer churn rate")
 
 
 def test_currency_window_and_horizon_are_stated(demo_warehouse, tmp_path):
@@ -307,6 +325,163 @@ def test_acquisition_clv_by_channel(demo_warehouse, tmp_path):
     for channel in channels:
         assert f'<tr data-channel="{channel}"' in page
     assert 'id="acquisition-clv-table" data-currency="USD"' in page
+
+
+class FiguresParser(HTMLParser):
+    """The rows of one table (by id): each row's attributes and its cells' text."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id, self.inside, self.rows = table_id, False, []
+        self.attributes: dict[str, str] = {}
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "table" and attributes.get("id") == self.table_id:
+            self.inside, self.attributes = True, attributes
+        elif self.inside and tag == "tr" and any(k.startswith("data-") for k in attributes):
+            self.rows.append({**attributes, "cells": []})
+        elif self.inside and tag == "td" and self.rows:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.rows[-1]["cells"].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def figures(page: str, table_id: str) -> FiguresParser:
+    parser = FiguresParser(table_id)
+    parser.feed(page)
+    return parser
+
+
+def exactly(attribute: str, value) -> bool:
+    """A data attribute holds the mart's value: exact for integers and money, to the last bit for ratios."""
+    if value is None:
+        return attribute == ""
+    if isinstance(value, (int, Decimal)):
+        return Decimal(attribute) == value
+    return float(attribute) == float(value)
+
+
+def test_acquisition_payback_equals_the_mart(demo_warehouse, tmp_path):
+    """CAC and months to payback of every acquisition month and channel of the last 24 months, as the mart holds
+    them ('not yet' while a cohort has not paid back), under a heatmap; a mart without the columns keeps the
+    channel chart and names the payback in the No data line."""
+    page = write_report(demo_warehouse.path, tmp_path / "report.html")
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        rows = con.execute(
+            "select acquisition_month, acquisition_channel, acquired_customers, customer_acquisition_cost,"
+            " months_to_payback from main.fct_acquisition_clv where acquisition_month >= (select min(m) from"
+            " (select distinct acquisition_month as m from main.fct_acquisition_clv order by 1 desc limit 24))"
+            " order by 1, 2").fetchall()
+    assert any(r[4] is None and r[2] for r in rows) and any(r[4] is not None for r in rows), "the demo has both"
+    assert 'id="chart-acquisition-payback"' in page and 'data-definition="months-to-payback"' in page
+    table = figures(page, "acquisition-payback-table")
+    assert table.attributes["data-currency"] == "USD"
+    shown = {(r["data-acquisition-month"], r["data-channel"]): r for r in table.rows}
+    assert len(shown) == len(table.rows) == len(rows)
+    for month, channel, customers, cac, payback in rows:
+        row = shown[(month.isoformat(), channel)]
+        assert exactly(row["data-acquired-customers"], customers), (month, channel)
+        assert exactly(row["data-customer-acquisition-cost"], cac), (month, channel, row, cac)
+        assert exactly(row["data-months-to-payback"], payback), (month, channel, row, payback)
+        assert row["cells"][-1] == ("–" if not customers else "not yet" if payback is None else str(payback))
+        assert row["cells"][-2] == ("–" if cac is None else f"USD {cac:,.2f}")
+        assert ("small" in row.get("class", "")) == (0 < customers < SMALL)
+
+    warehouse = copy_of(demo_warehouse.path, tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table main.fct_acquisition_clv drop column months_to_payback")
+    page = write_report(warehouse, tmp_path / "old.html")
+    line = page[page.index('<section id="no-data"'):]
+    assert 'data-item="acquisition-payback"' in line and "has no column <code>months_to_payback</code>" in line
+    assert 'id="chart-acquisition-clv"' in page and 'id="chart-acquisition-payback"' not in page
+
+
+def trial_rows(warehouse: Path, grain: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select period_start, trials_started, converted_customers, trial_to_paid_rate_30_days,"
+            " trial_to_paid_rate_90_days, trial_to_paid_rate, is_conversion_window_complete"
+            " from main.fct_trial_conversion where period_grain = ? order by period_start", [grain]).fetchall()
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter"])
+def test_trial_conversion_equals_the_mart(demo_warehouse, tmp_path, grain):
+    """The last 12 periods' trials and 30-day, 90-day and to-date rates as the mart holds them; every period whose
+    90-day window is open named in the note and marked in the table."""
+    page = write_report(demo_warehouse.path, tmp_path / "report.html", "--grain", grain)
+    rows = trial_rows(demo_warehouse.path, grain)
+    open_periods = [r[0].isoformat() for r in rows if not r[6]]
+    assert open_periods and len(open_periods) < len(rows), "the demo has open and closed conversion windows"
+    assert 'id="chart-trial-conversion"' in page
+    assert f'data-conversion-window="open" data-periods="{",".join(open_periods)}"' in page
+    table = figures(page, "trial-conversion-table")
+    assert table.attributes["data-grain"] == grain
+    recent = rows[-12:]
+    assert [r["data-period-start"] for r in table.rows] == [r[0].isoformat() for r in recent]
+    for row, (start, trials, converted, rate_30, rate_90, rate, complete) in zip(table.rows, recent):
+        assert exactly(row["data-trials-started"], trials) and exactly(row["data-converted-customers"], converted)
+        assert exactly(row["data-trial-to-paid-rate-30-days"], rate_30), (start, row)
+        assert exactly(row["data-trial-to-paid-rate-90-days"], rate_90), (start, row)
+        assert exactly(row["data-trial-to-paid-rate"], rate), (start, row)
+        assert row["data-window-complete"] == ("true" if complete else "false")
+        assert ("open" in row.get("class", "").split()) == (not complete)
+        assert row["cells"][-1] == ("complete" if complete else "open")
+        assert row["cells"][6] == ("–" if rate_90 is None else f"{rate_90 * 100:.1f}%")
+    assert any(r[3] is not None for r in recent), "the demo's recent periods have rates to compare"
+
+
+def test_trial_conversion_without_trials(demo_warehouse, tmp_path):
+    """No trials (an empty mart), or no mart: the section goes into the No data line."""
+    warehouse = copy_of(demo_warehouse.path, tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from main.fct_trial_conversion")
+    page = write_report(warehouse, tmp_path / "empty.html")
+    line = page[page.index('<section id="no-data"'):]
+    assert 'data-item="trial-conversion"' in line and "<code>fct_trial_conversion</code> has no rows" in line
+    assert 'id="trial-conversion"' not in page and 'id="chart-trial-conversion"' not in page
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table main.fct_trial_conversion")
+    page = write_report(warehouse, tmp_path / "absent.html")
+    assert "<code>fct_trial_conversion</code> is not in the warehouse" in page and 'id="trial-conversion"' not in page
+    for chart in CORE_CHARTS:
+        assert f'id="{chart}"' in page or chart == "chart-trial-conversion"
+
+
+def test_user_retention_equals_the_mart(demo_warehouse, tmp_path):
+    """Day 1, 7, 30, week 1, 4 and month 1, 3, 12: the sums of the mart's cohort rows whose k-th period is
+    complete, and the rates of those sums (which differ from the mean of the cohorts' rates)."""
+    page = write_report(demo_warehouse.path, tmp_path / "report.html")
+    assert 'id="chart-user-retention-curve"' in page and 'id="chart-user-retention-cohorts"' in page
+    table = figures(page, "user-retention-table")
+    assert [(r["data-grain"], r["data-k"]) for r in table.rows] == [
+        ("day", "1"), ("day", "7"), ("day", "30"), ("week", "1"), ("week", "4"), ("month", "1"), ("month", "3"),
+        ("month", "12")]
+    means_differ = 0
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as con:
+        for row in table.rows:
+            cohorts, users, returned, later, mean = con.execute(
+                "select count(*), sum(cohort_users), sum(returned_users), sum(returned_or_later_users),"
+                " avg(retention_rate) from main.fct_user_retention where period_grain = ? and periods_since_first"
+                " = ? and is_complete_period", [row["data-grain"], int(row["data-k"])]).fetchall()[0]
+            assert cohorts > 0, row
+            assert int(row["data-cohorts"]) == cohorts and int(row["data-cohort-users"]) == users
+            assert int(row["data-returned-users"]) == returned and int(row["data-returned-or-later-users"]) == later
+            assert float(row["data-retention-rate"]) == returned / users
+            assert float(row["data-unbounded-retention-rate"]) == later / users
+            assert row["cells"][3] == f"{returned / users * 100:.1f}%"
+            means_differ += abs(mean - returned / users) > 1e-6
+    assert means_differ, "the demo tells a pooled rate from a mean of cohort rates"
 
 
 # -- retention by segment -------------------------------------------------------------------
@@ -693,6 +868,7 @@ READ_PAGE = """() => {
     s => s.querySelector(':scope > p.note')).map(s => s.id);
   return {tiles, flags, samples, traces, segments, sections, noData, topNotes,
           reading: text(document.getElementById('reading')),
+          windowNote: text(document.querySelector('#trial-conversion .window-note')),
           cohortNote: text(document.querySelector('.cohort-note[data-basis="subscriptions"]'))};
 }"""
 
@@ -789,7 +965,8 @@ def test_report_renders_in_chromium(demo_warehouse, tmp_path, browser, variant, 
         assert crr["note"].startswith("CRR = (customers at end − new) / at start")
     money = [t for t in tiles if t["currency"]]
     assert {t["metric"] for t in money} == ({"average_order_value"} if variant == "orders_only"
-                                            else {"average_order_value", "mrr_at_end"})
+                                            else {"average_order_value", "mrr_at_end", "average_revenue_per_account",
+                                                  "annual_run_rate", "lifetime_value"})
     assert all(t["value"].startswith("USD ") and t["change"].startswith("USD ") for t in money)
 
     # The CLV fit: the demo's BG/NBD fit sits at a boundary (fit_message says so) and is flagged; so is
@@ -841,4 +1018,5 @@ def test_report_renders_in_chromium(demo_warehouse, tmp_path, browser, variant, 
         assert not on_line & {label(p) for p in periods}
         assert {label(p) for p in periods} >= set(faint["x"]) and faint["x"] and faint["opacity"] < 1
     assert "cohorts-orders" in shown["samples"] and "cohorts-subscriptions" in shown["samples"]
+    assert shown["windowNote"].startswith("Conversion window open."), shown["windowNote"]
     assert "counted at the end of the cohort's first month" in shown["cohortNote"]

@@ -16,8 +16,13 @@ quarter and year, and each value is compared with the mart rows:
   grain (a daily metric that equals a period mart's column).
 
 dim_customers metrics group customers by the period of their first order; the
-calendar metrics count the time spine's periods. Any difference fails the test,
-and so does a metric without the meta this test needs.
+calendar metrics count the time spine's periods. The metrics of the cohort marts
+(fct_acquisition_clv, one row per acquisition month and channel; fct_user_retention,
+pinned to one cohort grain and one k by `cohort_grain` and `periods_since_first`)
+are compared at each grain with `column`, an aggregate of the mart's rows in the
+bucket, and, on one cohort row at a time (metric_time__`row_grain`, grouped by
+`row_by`), with the mart's own `row_column`. Any difference fails the test, and
+so does a metric without the meta this test needs.
 """
 
 from __future__ import annotations
@@ -40,10 +45,15 @@ from tests.dbt_harness import ROOT
 GRAINS = ("day", "month", "quarter", "year")
 # marts of one row per (period_grain, period_start), and of one row per day (their day column)
 PERIOD_MARTS = ("fct_customer_retention", "fct_revenue_retention", "fct_order_metrics", "fct_engagement",
-                "fct_email_engagement", "fct_nps")
+                "fct_email_engagement", "fct_nps", "fct_trial_conversion")
 DAY_MARTS = {"fct_daily_active_users": "activity_date"}
-COARSER_RULES = {"sum": "sum({column})", "avg": "avg({column})", "first": "arg_min({column}, {time})",
-                 "last": "arg_max({column}, {time})"}
+# marts of one row per cohort: their cohort's time column, and the entity of their semantic model
+COHORT_MARTS = {"fct_acquisition_clv": ("acquisition_month", "acquisition_cohort"),
+                "fct_user_retention": ("cohort_period_start", "user_cohort")}
+# first / last: the value of the bucket's first or last period, null when that period's is (arg_max would skip
+# to the latest non-null one: lifetime_value_month_last over a quarter whose last month had no churn)
+COARSER_RULES = {"sum": "sum({column})", "avg": "avg({column})", "first": "arg_min_null({column}, {time})",
+                 "last": "arg_max_null({column}, {time})"}
 MF = Path(sys.executable).parent / "mf"
 
 
@@ -106,6 +116,9 @@ def expected_values(warehouse, meta: dict[str, Any], grain: str) -> dict[date | 
         else:
             aggregate = COARSER_RULES[meta["coarser_grains"]].format(column=column, time=time)
             sql = f"select date_trunc('{grain}', {time}), {aggregate} from main.{mart} where {where} group by 1"
+    elif mart in COHORT_MARTS:
+        sql = (f"select date_trunc('{grain}', {COHORT_MARTS[mart][0]}), {column} from main.{mart} "
+               f"where {cohort_rows(meta)} group by 1")
     elif mart == "dim_customers":
         sql = f"select date_trunc('{grain}', first_order_at), {column} from main.dim_customers group by 1"
     elif mart == "metricflow_time_spine":
@@ -113,6 +126,13 @@ def expected_values(warehouse, meta: dict[str, Any], grain: str) -> dict[date | 
     else:
         raise AssertionError(f"no comparison for mart {mart}")
     return {bucket(key): number(value) for key, value in warehouse.query(sql)}
+
+
+def cohort_rows(meta: dict[str, Any]) -> str:
+    """The rows of a cohort mart a metric reads: those of its cohort grain and k (fct_user_retention)."""
+    if "cohort_grain" not in meta:
+        return "true"
+    return f"period_grain = '{meta['cohort_grain']}' and periods_since_first = {int(meta['periods_since_first'])}"
 
 
 def coarser_equals(warehouse, meta: dict[str, Any], grain: str) -> dict[date | None, float | None] | None:
@@ -138,6 +158,12 @@ def test_every_metric_declares_what_it_reproduces(semantic_layer):
         if "coarser_equals" in meta:
             mart, _, column = meta["coarser_equals"].partition(".")
             assert mart in PERIOD_MARTS and column, f"{name}: coarser_equals names a period mart's column"
+        if meta["mart"] in COHORT_MARTS:
+            # regrains (a sum or ratio of sums) from its row grain up: every grain of the test from there
+            assert meta.get("row_column") and meta.get("row_grain"), f"{name}: row_column and row_grain"
+            own = [g for g in GRAINS if GRAINS.index(g) >= GRAINS.index(finest(meta["grains"]))]
+            assert meta.get("grains") and meta["grains"] == own, f"{name}: grains"
+            assert (meta["mart"] == "fct_user_retention") == ("cohort_grain" in meta), f"{name}: cohort_grain"
 
 
 def test_metrics_refuse_grains_finer_than_their_rows(semantic_layer):
@@ -151,7 +177,7 @@ def test_metrics_refuse_grains_finer_than_their_rows(semantic_layer):
     parser = MetricFlowQueryParser(SemanticManifestLookup(manifest))
     accepted, checked = [], 0
     for name, meta in metrics.items():
-        if meta["mart"] not in PERIOD_MARTS and meta["mart"] not in DAY_MARTS:
+        if meta["mart"] not in PERIOD_MARTS and meta["mart"] not in DAY_MARTS and meta["mart"] not in COHORT_MARTS:
             continue
         for grain in GRAINS[:GRAINS.index(finest(meta["grains"]))]:
             checked += 1
@@ -199,4 +225,46 @@ def test_mf_query_equals_the_marts(semantic_layer, demo_warehouse, tmp_path, gra
                                            f"{metrics[name]['coarser_equals']} {also.get(key)}")
             compared.add(name)
     assert compared == set(queryable)
+    assert differences == [], f"{len(differences)} differences:\n" + "\n".join(differences[:50])
+
+
+def test_cohort_metrics_equal_the_mart_rows(semantic_layer, demo_warehouse, tmp_path):
+    """At its row grain (a week cohort at metric_time__week) and grouped by its row_by dimension, each metric of
+    a cohort mart is the mart's own row_column of every cohort row: CAC is customer_acquisition_cost of each
+    month and channel, a user retention rate the retention_rate of each cohort at its k. With the coarser
+    grains of test_mf_query_equals_the_marts it shows a rate pools the cohorts' sums."""
+    folder, metrics = semantic_layer
+    calls: dict[tuple[str, str, str | None], list[str]] = {}
+    for name, meta in metrics.items():
+        if meta["mart"] in COHORT_MARTS:
+            calls.setdefault((meta["mart"], meta["row_grain"], meta.get("row_by")), []).append(name)
+    assert {mart for mart, _, _ in calls} == set(COHORT_MARTS)
+    assert {grain for mart, grain, _ in calls if mart == "fct_user_retention"} == {"day", "week", "month"}
+    differences, compared = [], 0
+    for (mart, grain, by), names in sorted(calls.items(), key=str):
+        time, entity = COHORT_MARTS[mart]
+        group_by = [f"metric_time__{grain}", *([f"{entity}__{by}"] if by else [])]
+        env = {**os.environ, "DBT_PROJECT_DIR": str(folder), "DBT_PROFILES_DIR": str(folder),
+               "RETENTION_DUCKDB_PATH": str(demo_warehouse.path), "RETENTION_TARGET": "dev"}
+        out = tmp_path / f"{mart}_{grain}.csv"
+        run = subprocess.run([str(MF), "query", "--quiet", "--metrics", ",".join(sorted(names)), "--group-by",
+                              ",".join(group_by), "--csv", str(out)],
+                             cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0 and out.exists(), f"mf query failed:\n{run.stdout}\n{run.stderr}"
+        with out.open(newline="") as handle:
+            actual = {(bucket(row[group_by[0]]), row[group_by[1]] if by else None): row
+                      for row in csv.DictReader(handle)}
+        for name in sorted(names):
+            meta = metrics[name]
+            rows = demo_warehouse.query(f"select {time}, {by or 'null'}, {meta['row_column']} from main.{mart} "
+                                        f"where {cohort_rows(meta)}")
+            expected = {(bucket(day), key): number(value) for day, key, value in rows}
+            assert any(value is not None for value in expected.values()), f"{name}: no mart rows to compare with"
+            shown = {key for key, row in actual.items() if row[name] not in (None, "")}
+            for key in sorted(set(expected) | shown, key=str):
+                mf_value = number(actual.get(key, {}).get(name))
+                if not same(mf_value, expected.get(key)):
+                    differences.append(f"{name} {key}: mf {mf_value} {mart}.{meta['row_column']} {expected.get(key)}")
+                compared += 1
+    assert compared > 1000
     assert differences == [], f"{len(differences)} differences:\n" + "\n".join(differences[:50])

@@ -43,8 +43,11 @@ RATES = {
     "orders": {"customer_churn_rate", "retained_customer_rate", "customer_retention_rate", "average_order_value",
                "purchase_frequency", "repeat_customer_rate"},
     "subscriptions": {"customer_churn_rate", "retained_customer_rate", "customer_retention_rate",
-                      "net_revenue_retention", "gross_revenue_retention", "average_revenue_per_account"},
+                      "net_revenue_retention", "gross_revenue_retention", "average_revenue_per_account",
+                      "annual_run_rate"},
 }
+# Rates the segment mart fills on some grains only (null on the others), and those grains.
+RATES_ON = {"lifetime_value": ("subscriptions", {"month"})}
 
 
 def ratio(numerator: Decimal, denominator: Decimal) -> float | None:
@@ -61,6 +64,11 @@ FORMULAS: dict[str, Callable[[dict[str, Decimal]], float | None]] = {
     "gross_revenue_retention": lambda s: ratio(
         s["mrr_at_start"] - s["contraction_mrr"] - s["churned_mrr"], s["mrr_at_start"]),
     "average_revenue_per_account": lambda s: ratio(s["mrr_at_end"], s["customers_at_end"]),
+    "annual_run_rate": lambda s: float(12 * s["mrr_at_end"]),
+    # ARPA / customer churn rate, null without either (spec section 12)
+    "lifetime_value": lambda s: (None if not s["customers_at_end"] or not s["churned_customers"]
+                                 else ratio(s["mrr_at_end"], s["customers_at_end"])
+                                 / ratio(s["churned_customers"], s["customers_at_start"])),
     "average_order_value": lambda s: ratio(s["revenue"], s["orders"]),
     "purchase_frequency": lambda s: ratio(s["orders"], s["ordering_customers"]),
     "repeat_customer_rate": lambda s: ratio(s["repeat_customers"], s["ordering_customers"]),
@@ -120,7 +128,11 @@ def test_every_grain_offers_the_rates(segment_metrics):
         for basis, columns in RATES.items():
             offered = {meta["column"] for meta in segment_metrics.values()
                        if meta["grain"] == grain and meta["basis"] == basis and meta["kind"] == "derived"}
-            assert columns <= offered, f"{grain}, {basis} basis: missing {sorted(columns - offered)}"
+            wanted = columns | {c for c, (b, grains) in RATES_ON.items() if b == basis and grain in grains}
+            assert wanted <= offered, f"{grain}, {basis} basis: missing {sorted(wanted - offered)}"
+            # none where the segment mart has no value (lifetime value of a quarter)
+            unfilled = {c for c, (b, grains) in RATES_ON.items() if b == basis and grain not in grains}
+            assert not unfilled & offered, f"{grain}, {basis} basis: {sorted(unfilled & offered)} has no mart value"
 
 
 @pytest.mark.parametrize("grain", GRAINS)

@@ -94,6 +94,7 @@ MART_SOURCES = {
     "fct_nps": "NPS responses",
     "fct_acquisition_clv": "acquisition costs",
     "fct_retention_projection": "subscriptions",
+    "fct_user_retention": "product events",
 }
 
 
@@ -372,8 +373,11 @@ def mark_incomplete(fig: go.Figure, rows: list[dict[str, Any]], grain: str, **su
     labelled as in period_label) and shades and labels every incomplete one."""
     periods = sorted({r["period_start"] for r in rows})
     incomplete = {r["period_start"] for r in rows if is_incomplete(r)}
+    # update_xaxes takes row=None for every row (row="all", which add_vrect takes, would match no axis: a year
+    # grain's labels, 2023 and 2024, then made a numeric axis)
+    axes = {key: None if value == "all" else value for key, value in subplot.items()}
     fig.update_xaxes(type="category", categoryorder="array",
-                     categoryarray=[period_label(p, grain) for p in periods], **subplot)
+                     categoryarray=[period_label(p, grain) for p in periods], **axes)
     for index, period in enumerate(periods):
         if period in incomplete:
             fig.add_vrect(x0=index - 0.5, x1=index + 0.5,
@@ -474,6 +478,7 @@ class Tile:
     kind: str          # rate, money or ratio
     higher_is_better: bool
     basis: str | None = None
+    grain: str | None = None  # the one grain the mart fills it on (lifetime_value: month), whatever the page's
 
 
 @dataclass(frozen=True)
@@ -499,7 +504,12 @@ TILE_GROUPS = [
         Tile("mrr_at_end", "MRR at the end of the period", "fct_revenue_retention", "money", True),
         Tile("net_revenue_retention", "Net revenue retention", "fct_revenue_retention", "rate", True),
         Tile("gross_revenue_retention", "Gross revenue retention", "fct_revenue_retention", "rate", True),
-        Tile("quick_ratio", "Quick ratio", "fct_revenue_retention", "ratio", True)), "subscription revenue tiles"),
+        Tile("quick_ratio", "Quick ratio", "fct_revenue_retention", "ratio", True),
+        Tile("average_revenue_per_account", "Average revenue per account (ARPA)", "fct_revenue_retention", "money",
+             True),
+        Tile("annual_run_rate", "Annual run rate (ARR)", "fct_revenue_retention", "money", True),
+        Tile("lifetime_value", "Lifetime value (ARPA / monthly churn)", "fct_revenue_retention", "money", True,
+             grain="month")), "subscription revenue tiles"),
     TileGroup("orders", "Orders", (
         Tile("average_order_value", "Average order value", "fct_order_metrics", "money", True),
         Tile("repeat_customer_rate", "Repeat customer rate", "fct_order_metrics", "rate", True)), "order tiles"),
@@ -533,7 +543,7 @@ def last_complete_periods(wh: Warehouse, tile: Tile, grain: str) -> list[dict[st
 
 def tile_rows(wh: Warehouse, tile: Tile, page: Page) -> list[dict[str, Any]]:
     try:
-        return last_complete_periods(wh, tile, page.grain)
+        return last_complete_periods(wh, tile, tile.grain or page.grain)
     except MissingData as missing:
         if missing.cause is None and tile.basis:
             missing.cause = page.basis_cause(tile.basis)
@@ -564,7 +574,14 @@ def format_change(value: Any, previous: Any, kind: str, currency: Currency) -> t
 
 
 def tile_note(tile: Tile, row: dict[str, Any]) -> str:
-    """One line under a customer tile saying what it counts ('' without the counts)."""
+    """One line under a customer tile saying what it counts ('' without the counts), and under the
+    lifetime value tile what it assumes."""
+    if tile.metric == "lifetime_value":
+        text = ("ARPA / the month's customer churn rate: a customer's worth if this month's ARPA and churn held; no "
+                "discounting, no margin" + ("" if row["value"] is not None else
+                                            ". No value: no subscriber churned this month (or none was there at its "
+                                            "start)"))
+        return f'<div class="tile-note" data-note="{escape(tile.metric)}">{escape(text)}</div>'
     start = row.get("customers_at_start")
     if not start:  # no customers at the start: the rates are null, and there is nothing to count
         return ""
@@ -598,7 +615,7 @@ def crr_counts(row: dict[str, Any]) -> str:
 
 
 def tile_html(tile: Tile, rows: list[dict[str, Any]], page: Page) -> str:
-    grain, currency = page.grain, page.currency
+    grain, currency = tile.grain or page.grain, page.currency
     current = rows[0]
     previous = rows[1] if len(rows) > 1 else None
     previous_value = previous["value"] if previous else None
@@ -608,7 +625,7 @@ def tile_html(tile: Tile, rows: list[dict[str, Any]], page: Page) -> str:
                 f"{escape(period_label(previous['period_start'], grain))}" if previous
                 else escape(period_label(current["period_start"], grain)))
     attributes = {
-        "data-metric": tile.metric, "data-mart": tile.mart, "data-basis": tile.basis or "",
+        "data-metric": tile.metric, "data-mart": tile.mart, "data-basis": tile.basis or "", "data-grain": grain,
         "data-period-start": current["period_start"].isoformat(), "data-value": data_value(current["value"]),
         "data-previous-period-start": previous["period_start"].isoformat() if previous else "",
         "data-previous-value": data_value(previous_value),
@@ -630,7 +647,9 @@ def group_note(group: TileGroup, page: Page) -> str:
         return ("A customer holds a paying subscription (MRR above zero). Retained share + churn = 100% of the "
                 "customers at the start; CRR also counts customers who come back.")
     if group.id == "subscription-revenue":
-        return f"Money in {code}. NRR and GRR compare the MRR of the customers at the start with their MRR at the end."
+        return (f"Money in {code}. NRR and GRR compare the MRR of the customers at the start with their MRR at the "
+                "end. ARPA is MRR at the end per customer at the end, ARR 12 × MRR at the end; lifetime value is ARPA / "
+                "the customer churn rate of a month, so its tile is always the last complete month.")
     return f"Counted (completed) orders; revenue net of refunds, in {code}."
 
 
@@ -1127,6 +1146,93 @@ def segments_section(wh: Warehouse, page: Page) -> str:
     return "".join(parts)
 
 
+TRIAL_RATES = [("trial_to_paid_rate_30_days", "within 30 days", TEAL),
+               ("trial_to_paid_rate_90_days", "within 90 days", BLUE), ("trial_to_paid_rate", "to date", PURPLE)]
+TRIAL_TABLE_PERIODS = 12  # the most recent periods of the trial conversion table
+
+
+def trial_conversion_section(wh: Warehouse, page: Page) -> str:
+    """The 30-day, 90-day and to-date trial-to-paid rates by period of the trial's start (fct_trial_conversion),
+    the trials started below; periods whose 90-day window is still open (is_conversion_window_complete false)
+    are off the lines as open diamonds and named, as are periods of fewer than --min-sample trials."""
+    counts = ["trials_started", "converted_customers", "converted_within_30_days", "converted_within_90_days"]
+    try:
+        rows = wh.periods("fct_trial_conversion", [*counts, *(c for c, _, _ in TRIAL_RATES),
+                                                   "is_conversion_window_complete"], page.grain)
+    except MissingData as missing:
+        if missing.cause is None and "has no rows" in str(missing):
+            missing.cause = page.basis_cause("subscriptions")
+        raise
+    grain, word = page.grain, "trials"
+    open_window = {r["period_start"] for r in rows if not r["is_conversion_window_complete"]}
+    small = small_periods(rows, "trials_started", page.min_sample)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.65, 0.35],
+                        subplot_titles=("Trial-to-paid rate by the period the trial started",
+                                        "Trials started"))
+    for column, name, colour in TRIAL_RATES:
+        label = f"Converted {name}"
+        fig.add_trace(line(rows, column, label, colour, grain, value_format="%{y:.1%}",
+                           leave_out=open_window | small, legendgroup=column), row=1, col=1)
+        faint = small - open_window
+        if faint:
+            fig.add_trace(small_sample_points(rows, column, label, colour, grain, faint, "trials_started", word,
+                                              value_format="%{y:.1%}", legendgroup=column), row=1, col=1)
+        pending = [r for r in rows if r["period_start"] in open_window and r[column] is not None]
+        if pending:
+            fig.add_trace(go.Scatter(
+                x=[period_label(r["period_start"], grain) for r in pending], y=[float(r[column]) for r in pending],
+                name=f"{label} (window open)", mode="markers", showlegend=False, legendgroup=column,
+                marker=dict(color=colour, size=10, symbol="diamond-open", line=dict(width=2)),
+                customdata=[f"{r['trials_started']:,} trials" for r in pending],
+                hovertemplate="%{x}: %{y:.1%} of %{customdata} so far (90-day window still open)<extra>"
+                              + escape(label) + "</extra>"), row=1, col=1)
+    if small - open_window:
+        fig.add_trace(small_sample_key(page, word), row=1, col=1)
+    if open_window:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="90-day window still open: can still rise",
+                                 marker=dict(color=GREY, size=10, symbol="diamond-open", line=dict(width=2)),
+                                 hoverinfo="skip"), row=1, col=1)
+    fig.add_trace(bar(rows, "trials_started", "Trials started", "#cbd5e1", grain, value_format="%{y:,}",
+                      showlegend=False), row=2, col=1)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="trials", rangemode="tozero", row=2, col=1)
+    fig.update_layout(legend=dict(y=1.08))
+    mark_incomplete(fig, rows, grain, row="all", col=1)
+    window = ""
+    if open_window:
+        pending_rows = [r for r in rows if r["period_start"] in open_window]
+        listed = escape(", ".join(period_label(r["period_start"], grain) for r in pending_rows))
+        window = note(
+            f"<strong>Conversion window open.</strong> The trials of {plural(len(pending_rows), grain)} ({listed}) "
+            "have not all had 90 days by the as-of date (the period's end plus 90 days is after it), so their rates "
+            "can still rise: open diamonds, off the lines.",
+            "window-note", conversion_window="open",
+            periods=",".join(r["period_start"].isoformat() for r in pending_rows))
+    recent = rows[-TRIAL_TABLE_PERIODS:]
+    body = "".join(
+        f'<tr data-period-start="{r["period_start"].isoformat()}"'
+        f' data-trials-started="{data_value(r["trials_started"])}"'
+        f' data-converted-customers="{data_value(r["converted_customers"])}"'
+        + "".join(f' data-{c.replace("_", "-")}="{data_value(r[c])}"' for c, _, _ in TRIAL_RATES)
+        + f' data-window-complete="{"true" if r["is_conversion_window_complete"] else "false"}"'
+        + (' class="open"' if r["period_start"] in open_window else "") + ">"
+        f'<td>{escape(period_label(r["period_start"], grain))}{" (incomplete)" if is_incomplete(r) else ""}</td>'
+        f'<td>{r["trials_started"]:,}</td><td>{r["converted_within_30_days"]:,}</td>'
+        f'<td>{r["converted_within_90_days"]:,}</td><td>{r["converted_customers"]:,}</td>'
+        + "".join(f"<td>{percent(number(r[c]))}</td>" for c, _, _ in TRIAL_RATES)
+        + f'<td>{"open" if r["period_start"] in open_window else "complete"}</td></tr>' for r in recent)
+    table = (f'<table class="figures" id="trial-conversion-table" data-grain="{grain}"><thead><tr>'
+             f"<th>{grain} the trial started</th><th>trials</th><th>converted within 30 days</th>"
+             "<th>within 90 days</th><th>to date</th><th>rate, 30 days</th><th>rate, 90 days</th>"
+             "<th>rate to date</th><th>90-day window</th></tr></thead>"
+             f"<tbody>{body}</tbody></table>")
+    return (page.chart("chart-trial-conversion", fig, height=520) + window
+            + small_sample_note("trial-conversion", [r for r in rows if r["period_start"] not in open_window],
+                                small - open_window, "trials_started", word, page,
+                                "Their rates are faint open markers, left off the lines: one trial is 0% or 100%.")
+            + table)
+
+
 def order_metrics_section(wh: Warehouse, page: Page) -> str:
     rows = wh.periods("fct_order_metrics", ["orders", "revenue", "average_order_value", "purchase_frequency",
                                             "repeat_customer_rate"], page.grain)
@@ -1369,7 +1475,96 @@ def acquisition_clv_section(wh: Warehouse, page: Page) -> str:
         sample = note(f"<strong>Small samples.</strong> Fewer than {threshold} customers acquired through "
                       f"{escape(listed)}: their bars are faint and dotted, their rows grey.", "sample-note",
                       small_sample="acquisition-clv", channels=",".join(r["channel"] for r in small))
-    return page.chart("chart-acquisition-clv", fig) + sample + table
+    return page.chart("chart-acquisition-clv", fig) + sample + table + acquisition_payback(wh, page,
+                                                                                          [r["channel"] for r in rows])
+
+
+PAYBACK_MONTHS = 24  # the most recent acquisition months of the payback heatmap and table
+
+
+def acquisition_payback(wh: Warehouse, page: Page, channels: list[str]) -> str:
+    """CAC and months to payback of each acquisition month and channel (fct_acquisition_clv's own columns) for
+    the most recent PAYBACK_MONTHS months: a heatmap of the months to payback, 'not yet' where the cohort has not
+    paid its CAC back, and the same cells as a table. A mart without the columns: a line in "No data for"."""
+    try:
+        wh.require("fct_acquisition_clv", ["customer_acquisition_cost", "months_to_payback"])
+    except MissingData as why:
+        page.skip("acquisition-payback", "months to payback", str(why), why.cause)
+        return ""
+    mart, money = wh.table("fct_acquisition_clv"), page.currency
+    months = [r["m"] for r in wh.query(f"select distinct acquisition_month as m from {mart} order by 1")]
+    shown = months[-PAYBACK_MONTHS:]
+    rows = wh.query(
+        f"select acquisition_month, acquisition_channel as channel, acquired_customers, acquisition_spend,"
+        f" customer_acquisition_cost, months_to_payback from {mart} where acquisition_month >= ?"
+        " order by acquisition_month, acquisition_channel", [shown[0]])
+    cells = {(r["acquisition_month"], r["channel"]): r for r in rows}
+    channels = [c for c in channels if any(key[1] == c for key in cells)]
+    labels = [period_label(m, "month") for m in shown]
+    paid: list[list[float | None]] = [[None] * len(channels) for _ in shown]
+    waiting: list[list[float | None]] = [[None] * len(channels) for _ in shown]
+    text = [[""] * len(channels) for _ in shown]
+    hover = [[""] * len(channels) for _ in shown]
+    for i, month in enumerate(shown):
+        for j, channel in enumerate(channels):
+            r = cells.get((month, channel))
+            if r is None:
+                hover[i][j] = f"{labels[i]}, {channel}: no row"
+                continue
+            customers = int(r["acquired_customers"] or 0)
+            head = f"{labels[i]}, {channel} ({plural(customers, 'customer')} acquired)"
+            if not customers:
+                hover[i][j] = f"{head}: spend {money.amount(r['acquisition_spend'])}, no customer to pay back"
+            elif r["months_to_payback"] is None:
+                waiting[i][j], text[i][j] = 1.0, "not yet"
+                hover[i][j] = f"{head}: CAC {money.amount(r['customer_acquisition_cost'])}, not paid back yet"
+            else:
+                k = int(r["months_to_payback"])
+                paid[i][j], text[i][j] = float(k), str(k)
+                hover[i][j] = (f"{head}: CAC {money.amount(r['customer_acquisition_cost'])}, paid back "
+                               + ("in the acquisition month" if k == 0 else f"{plural(k, 'month')} after it"))
+    common = dict(x=channels, y=labels, text=text, customdata=hover, texttemplate="%{text}",
+                  textfont=dict(size=10, color="#1f2937"), hovertemplate="%{customdata}<extra></extra>", xgap=1, ygap=1)
+    most = max([v for line_ in paid for v in line_ if v is not None] or [1.0])
+    fig = go.Figure([
+        go.Heatmap(z=paid, colorscale=[[0.0, "#4ade80"], [1.0, "#f0fdf4"]], zmin=0, zmax=max(most, 1.0),
+                   name="paid back", colorbar=dict(title=dict(text="months")), **common),
+        go.Heatmap(z=waiting, colorscale=[[0.0, "#fee2e2"], [1.0, "#fee2e2"]], showscale=False, name="not yet",
+                   **common)])
+    fig.update_layout(
+        title="Months to payback by acquisition month and channel (0 = the acquisition month)",
+        xaxis=dict(title="acquisition channel", type="category", side="top"),
+        yaxis=dict(autorange="reversed", type="category", categoryorder="array", categoryarray=labels,
+                   automargin=True, showgrid=False))
+    def payback(r: dict[str, Any]) -> str:
+        if not r["acquired_customers"]:
+            return "–"
+        return "not yet" if r["months_to_payback"] is None else str(r["months_to_payback"])
+
+    body = "".join(
+        f'<tr data-acquisition-month="{r["acquisition_month"].isoformat()}" data-channel="{escape(r["channel"])}"'
+        f' data-acquired-customers="{data_value(r["acquired_customers"])}"'
+        f' data-customer-acquisition-cost="{data_value(r["customer_acquisition_cost"])}"'
+        f' data-months-to-payback="{data_value(r["months_to_payback"])}"'
+        + (" class=small" if 0 < int(r["acquired_customers"] or 0) < page.min_sample else "") + ">"
+        f'<td>{escape(period_label(r["acquisition_month"], "month"))}</td><td>{escape(r["channel"])}</td>'
+        f'<td>{int(r["acquired_customers"] or 0):,}</td><td>{money.amount(r["acquisition_spend"])}</td>'
+        f'<td>{money.amount(r["customer_acquisition_cost"])}</td>'
+        f"<td>{payback(r)}</td></tr>" for r in rows)
+    table = (f'<details><summary>CAC and months to payback of every acquisition month and channel shown '
+             f'({plural(len(rows), "row")})</summary><table class="figures" id="acquisition-payback-table" '
+             f'data-currency="{escape(money.code)}"><thead><tr><th>acquisition month</th><th>channel</th>'
+             "<th>customers acquired</th><th>acquisition spend</th><th>CAC</th><th>months to payback</th></tr>"
+             f"</thead><tbody>{body}</tbody></table></details>")
+    stated = note("<strong>Months to payback</strong> of a month's cohort of a channel: the first month (0 = the "
+                  "acquisition month) in which its cumulative revenue per customer acquired (counted orders plus "
+                  "each month-end's MRR) reaches its CAC, spend / customers acquired; <em>not yet</em> while it has "
+                  "not. A cohort of a few customers pays back or not on one customer: the table gives each one's "
+                  f"size (grey under {page.min_sample}).", "definition", definition="months-to-payback")
+    left_out = (note(f"The {len(shown)} most recent of {len(months)} acquisition months are shown.", "cohort-note",
+                     payback="months-shown") if len(shown) < len(months) else "")
+    return stated + page.chart("chart-acquisition-payback", fig, height=max(320, 120 + 22 * len(shown))) + left_out \
+        + table
 
 
 def rejected_rows_section(wh: Warehouse, page: Page) -> str:
@@ -1434,6 +1629,114 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
     stickiness.update_layout(title=title, yaxis=dict(tickformat=".0%", rangemode="tozero"), showlegend=True)
     mark_incomplete(stickiness, rows, page.grain)
     return page.chart("chart-engagement-users", users) + page.chart("chart-stickiness", stickiness)
+
+
+# The N-day, N-week and N-month points of the product retention table (the semantic layer's, too).
+USER_RETENTION_POINTS = {"day": (1, 7, 30), "week": (1, 4), "month": (1, 3, 12)}
+USER_RETENTION_DAYS = 30  # the pooled N-day curve runs from day 0 to this day
+USER_RETENTION_COHORTS = 24  # the most recent monthly cohorts of the heatmap
+
+
+def user_retention_section(wh: Warehouse, page: Page) -> str:
+    """Product retention from events (fct_user_retention): the N-day and unbounded curves pooled over every daily
+    cohort (sums of the cohorts' counts, never means of their rates; k-th days that are complete only), a heatmap
+    of the monthly cohorts, and a table of day 1, 7, 30, week 1, 4 and month 1, 3, 12 pooled the same way."""
+    wh.require("fct_user_retention", ["period_grain", "cohort_period_start", "periods_since_first",
+                                      "is_complete_period", "cohort_users", "returned_users",
+                                      "returned_or_later_users", "retention_rate"])
+    mart, threshold = wh.table("fct_user_retention"), page.min_sample
+    pooled = {(r["period_grain"], r["k"]): r for r in wh.query(
+        f"select period_grain, periods_since_first as k, count(*) as cohorts, sum(cohort_users) as cohort_users,"
+        f" sum(returned_users) as returned_users, sum(returned_or_later_users) as returned_or_later_users"
+        f" from {mart} where is_complete_period group by 1, 2")}
+    for r in pooled.values():
+        r["retention_rate"] = ratio(r["returned_users"], r["cohort_users"])
+        r["unbounded_retention_rate"] = ratio(r["returned_or_later_users"], r["cohort_users"])
+    parts = []
+    days = [pooled[("day", k)] for k in range(USER_RETENTION_DAYS + 1) if ("day", k) in pooled]
+    if days:
+        fig = go.Figure([
+            go.Scatter(x=[r["k"] for r in days], y=[r[column] for r in days], name=name, mode="lines+markers",
+                       line=dict(color=colour, width=2), marker=dict(color=colour, size=6),
+                       customdata=[[r["returned_users" if column == "retention_rate" else "returned_or_later_users"],
+                                    r["cohort_users"], r["cohorts"]] for r in days],
+                       hovertemplate="day %{x}: %{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,} users of "
+                                     "%{customdata[2]:,} daily cohorts)<extra>" + escape(name) + "</extra>")
+            for column, name, colour in (("retention_rate", "N-day: active on day N", BLUE),
+                                         ("unbounded_retention_rate", "Unbounded: active on day N or later",
+                                          ORANGE))])
+        fig.update_layout(title=f"Product retention, days 0 to {USER_RETENTION_DAYS} after the first active day, "
+                                "pooled over every daily cohort",
+                          xaxis=dict(title="days since the first active day", dtick=5 if len(days) > 12 else 1),
+                          yaxis=dict(title="share of the cohorts' users", tickformat=".0%", range=[0, 1.05]))
+        parts.append(page.chart("chart-user-retention-curve", fig))
+    rows = wh.query(
+        f"select cohort_period_start, periods_since_first, cohort_users, returned_users, retention_rate,"
+        f" is_complete_period from {mart} where period_grain = 'month' order by cohort_period_start,"
+        " periods_since_first")
+    if rows:
+        cohorts = sorted({r["cohort_period_start"] for r in rows})[-USER_RETENTION_COHORTS:]
+        rows = [r for r in rows if r["cohort_period_start"] >= cohorts[0]]
+        sizes = {r["cohort_period_start"]: r["cohort_users"] for r in rows}
+        small = {c for c in cohorts if sizes[c] < threshold}
+        labels = [f"{period_label(c, 'month')} ({sizes[c]:,})" for c in cohorts]
+        index = {c: i for i, c in enumerate(cohorts)}
+        width = max(r["periods_since_first"] for r in rows) + 1
+        z: list[list[float | None]] = [[None] * width for _ in cohorts]
+        z_small: list[list[float | None]] = [[None] * width for _ in cohorts]
+        hover: list[list[str]] = [[""] * width for _ in cohorts]
+        framed_x, framed_y = [], []
+        for r in rows:
+            i, k = index[r["cohort_period_start"]], r["periods_since_first"]
+            (z_small if r["cohort_period_start"] in small else z)[i][k] = number(r["retention_rate"])
+            flag = " (incomplete month)" if r["is_complete_period"] is False else ""
+            hover[i][k] = (f"{labels[i]}, month {k}{flag}: {r['returned_users']:,} of {r['cohort_users']:,} active "
+                           f"({percent(number(r['retention_rate']))})")
+            if flag:
+                framed_x.append(k)
+                framed_y.append(labels[i])
+        common = dict(x=list(range(width)), y=labels, zmin=0, zmax=1, text=hover, xgap=1, ygap=1,
+                      hovertemplate="%{text}<extra></extra>", texttemplate="%{z:.0%}", textfont=dict(size=9))
+        fig = go.Figure(go.Heatmap(z=z, colorscale="Blues", name=f"{threshold}+ users",
+                                   colorbar=dict(title=dict(text="active"), tickformat=".0%"), **common))
+        if small:
+            fig.add_trace(go.Heatmap(z=z_small, colorscale=SMALL_COHORT_SCALE, showscale=False,
+                                     name=f"fewer than {threshold} users", **common))
+        fig.add_trace(go.Scatter(x=framed_x, y=framed_y, mode="markers", name="incomplete month",
+                                 marker=dict(symbol="square-open", size=16, color=ORANGE, line=dict(width=2)),
+                                 hoverinfo="skip"))
+        fig.update_layout(
+            title="Monthly cohorts of users: share active in each month since their first active month (N-month)",
+            xaxis=dict(title="months since the first active month (0 = that month)", dtick=1,
+                       range=[-0.5, width - 0.5], zeroline=False),
+            yaxis=dict(autorange="reversed", type="category", categoryorder="array", categoryarray=labels,
+                       automargin=True, showgrid=False),
+            showlegend=bool(framed_x))
+        parts.append(page.chart("chart-user-retention-cohorts", fig, height=max(320, 110 + 22 * len(cohorts))))
+        if small:
+            parts.append(small_sample_note(
+                "user-retention", [{"period_start": c, "cohort_users": sizes[c]} for c in cohorts], small,
+                "cohort_users", "users", page, "Their cells are grey rather than blue.", unit="cohort"))
+    if not parts:
+        raise MissingData("<code>fct_user_retention</code> has no day or month cohorts")
+    points = []
+    for grain, ks in USER_RETENTION_POINTS.items():
+        for k in ks:
+            r = pooled.get((grain, k))
+            attrs = {"data-grain": grain, "data-k": str(k), "data-cohorts": data_value(r and r["cohorts"]),
+                     "data-cohort-users": data_value(r and r["cohort_users"]),
+                     "data-returned-users": data_value(r and r["returned_users"]),
+                     "data-returned-or-later-users": data_value(r and r["returned_or_later_users"]),
+                     "data-retention-rate": data_value(r and r["retention_rate"]),
+                     "data-unbounded-retention-rate": data_value(r and r["unbounded_retention_rate"])}
+            cells = [f"{grain} {k}", f"{r['cohorts']:,}" if r else "–", f"{r['cohort_users']:,}" if r else "–",
+                     percent(r and r["retention_rate"]), percent(r and r["unbounded_retention_rate"])]
+            points.append("<tr " + " ".join(f'{a}="{escape(v)}"' for a, v in attrs.items()) + ">"
+                          + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    table = ('<table class="figures" id="user-retention-table"><thead><tr><th>period since the first</th>'
+             "<th>cohorts</th><th>their users</th><th>N-period retention</th><th>unbounded retention</th></tr>"
+             f"</thead><tbody>{''.join(points)}</tbody></table>")
+    return "".join(parts) + table
 
 
 def power_user_section(wh: Warehouse, page: Page) -> str:
@@ -1579,6 +1882,13 @@ SECTIONS = [
             "complete and then projected by the shifted-beta-geometric fit (dashed, faint). A churn ends the "
             "survival; a later comeback does not revive it.", retention_projection_section,
             "projected retention"),
+    Section("trial-conversion", "Trial conversion",
+            lambda p: "From fct_trial_conversion: of the trials (customers whose first subscription row has zero MRR) "
+                      f"started in each {p.grain}, the share whose first paying row started within 30 days, within "
+                      "90 days, and to the as-of date. Rates are by the period the trial started; a period whose "
+                      "90-day window has not closed by the as-of date is marked, since its rates can still rise. "
+                      f"Periods of fewer than {p.min_sample} trials are faint and listed below the chart.",
+            trial_conversion_section, "trial conversion"),
     Section("orders", "Order metrics",
             lambda p: f"Counted (completed) orders; revenue net of refunds, in {escape(p.currency.code)}.",
             order_metrics_section, "order metrics"),
@@ -1594,6 +1904,12 @@ SECTIONS = [
             rejected_rows_section, "rejected rows"),
     Section("active-users", "Active users", "From fct_daily_active_users.", active_users_section, "active users"),
     Section("engagement", "Engagement and stickiness", "From fct_engagement.", engagement_section, "engagement"),
+    Section("user-retention", "Product retention",
+            "From fct_user_retention: of the users whose first active day falls in a day, week or month (a cohort), "
+            "the share active in exactly the N-th period since (N-day retention) and in the N-th or any later one "
+            "(unbounded). Curves and the table pool every cohort with that period complete: the sums of their users, "
+            "never a mean of the cohorts' rates. The heatmap is of monthly cohorts, whatever --grain.",
+            user_retention_section, "product retention"),
     Section("power-users", "Power user curve", "From fct_power_user_curve, for the last complete month.",
             power_user_section, "power users"),
     Section("email", "Email engagement",
@@ -1645,10 +1961,11 @@ section { background: white; border-radius: 8px; padding: 16px 20px; margin: 16p
 section h2 { margin: 0 0 4px; font-size: 18px; }
 section > p.intro { margin: 0 0 12px; color: #4b5563; font-size: 13px; }
 .chart { width: 100%; margin: 8px 0 16px; }
-.note, .definition, .sample-note, .cohort-note { background: #f9fafb; border-left: 3px solid #9ca3af;
+.note, .definition, .sample-note, .cohort-note, .window-note { background: #f9fafb; border-left: 3px solid #9ca3af;
   padding: 8px 12px; color: #4b5563; font-size: 13px; margin: 8px 0; }
 .definition { border-left-color: #2563eb; }
 .sample-note { border-left-color: #d97706; background: #fffbeb; }
+.window-note { border-left-color: #dc2626; background: #fef2f2; }
 .flag { background: #fffbeb; border: 1px solid #f59e0b; border-left-width: 4px; border-radius: 4px;
         padding: 8px 12px; margin: 8px 0; font-size: 13px; color: #78350f; }
 .flag.bad { background: #fef2f2; border-color: #dc2626; color: #7f1d1d; }
@@ -1668,6 +1985,8 @@ table.figures th, table.figures td { padding: 4px 10px; border-bottom: 1px solid
   white-space: nowrap; }
 table.figures th:first-child, table.figures td:first-child { text-align: left; }
 table.figures tr.small td { color: #9ca3af; }
+table.figures tr.open td { font-style: italic; color: #991b1b; }
+details > summary { cursor: pointer; font-size: 13px; color: #4b5563; margin: 4px 0; }
 table.figures tr.total td { border-top: 2px solid #d1d5db; font-weight: 600; }
 table.figures tr.other td:first-child { font-style: italic; }
 table.figures span.members { color: #6b7280; font-style: normal; font-size: 12px; }
