@@ -424,7 +424,10 @@ with totals as (
         cast(churned_mrr as decimal(38, 6)) as churned_mrr,
         cast(reactivation_mrr as decimal(38, 6)) as reactivation_mrr,
         cast(mrr_now_of_year_ago_customers as decimal(38, 6)) as mrr_now_of_year_ago_customers,
-        cast(mrr_12_months_before_end as decimal(38, 6)) as mrr_12_months_before_end
+        cast(mrr_12_months_before_end as decimal(38, 6)) as mrr_12_months_before_end,
+        customers_at_start,
+        customers_at_end,
+        customers_at_start - retained_customers as churned_customers
     from subscription_period_totals
     where exists (select 1 from subscriptions)
 )
@@ -453,7 +456,14 @@ select
         / nullif(cast(churned_mrr + contraction_mrr as double), 0) as quick_ratio,
     mrr_12_months_before_end,
     cast(mrr_now_of_year_ago_customers as double) / nullif(cast(mrr_12_months_before_end as double), 0)
-        as net_revenue_retention_12m
+        as net_revenue_retention_12m,
+    cast(mrr_at_end as double) / nullif(cast(customers_at_end as double), 0) as average_revenue_per_account,
+    cast(12 * mrr_at_end as decimal(38, 6)) as annual_run_rate,
+    -- ARPA over the monthly churn rate, at the month grain only
+    case when totals.period_grain = 'month' then
+        (cast(mrr_at_end as double) / nullif(cast(customers_at_end as double), 0))
+        / nullif(cast(churned_customers as double) / nullif(cast(customers_at_start as double), 0), 0)
+    end as lifetime_value
 from totals
 inner join periods using (period_grain, period_start);
 
