@@ -799,44 +799,22 @@ def cohort_section(wh: Warehouse, page: Page) -> str:
                       page.basis_cause(basis))
             continue
         cohorts = sorted({r["cohort_period_start"] for r in rows})
-        width = max(r["periods_since_first"] for r in rows) + 1
         sizes = {r["cohort_period_start"]: r["cohort_customers"] for r in rows}
         small = {c for c in cohorts if sizes[c] < threshold}
         labels = [f"{period_label(c, grain)} ({sizes[c]:,})" for c in cohorts]
-        index = {c: i for i, c in enumerate(cohorts)}
-        z: list[list[float | None]] = [[None] * width for _ in cohorts]
-        z_small: list[list[float | None]] = [[None] * width for _ in cohorts]
-        hover: list[list[str]] = [[""] * width for _ in cohorts]
-        incomplete_x, incomplete_y = [], []
-        for r in rows:
-            cohort = r["cohort_period_start"]
-            i, k = index[cohort], r["periods_since_first"]
-            (z_small if cohort in small else z)[i][k] = number(r["retention_rate"])
+
+        def hover_of(r: dict[str, Any], label: str, k: int) -> str:
             flag = " (incomplete period)" if r["is_complete_period"] is False else ""
-            size_flag = f" (small cohort: fewer than {threshold})" if cohort in small else ""
-            hover[i][k] = (f"{labels[i]}, +{k} {grain}s{flag}: {r['active_customers']} of "
-                           f"{r['cohort_customers']} ({percent(number(r['retention_rate']))}){size_flag}")
-            if flag:
-                incomplete_x.append(k)
-                incomplete_y.append(labels[i])
-        common = dict(x=list(range(width)), y=labels, zmin=0, zmax=1, text=hover, xgap=1, ygap=1,
-                      hovertemplate="%{text}<extra></extra>", texttemplate="%{z:.0%}", textfont=dict(size=9))
-        fig = go.Figure(go.Heatmap(z=z, colorscale="Blues", name=f"{threshold}+ customers",
-                                   colorbar=dict(title=dict(text="retained"), tickformat=".0%"), **common))
-        if small:
-            fig.add_trace(go.Heatmap(z=z_small, colorscale=SMALL_COHORT_SCALE, showscale=False,
-                                     name=f"fewer than {threshold} customers", **common))
-        fig.add_trace(go.Scatter(x=incomplete_x, y=incomplete_y, mode="markers", name="incomplete period",
-                                 marker=dict(symbol="square-open", size=16, color=ORANGE, line=dict(width=2)),
-                                 hoverinfo="skip"))
-        fig.update_layout(
+            size_flag = f" (small cohort: fewer than {threshold})" if r["cohort_period_start"] in small else ""
+            return (f"{label}, +{k} {grain}s{flag}: {r['active_customers']} of "
+                    f"{r['cohort_customers']} ({percent(number(r['retention_rate']))}){size_flag}")
+
+        fig = cohort_heatmap(
+            rows, cohorts, labels, small, hover_of, threshold=threshold, noun="customers", scale_title="retained",
+            incomplete="incomplete period",
             title=f"Cohort retention, {basis} basis: share of each {grain}'s new customers who are customers "
                   f"at the end of each {grain} since",
-            xaxis=dict(title=f"{grain}s since the first (0 = the end of the cohort's first {grain})", dtick=1,
-                       range=[-0.5, width - 0.5], zeroline=False),
-            yaxis=dict(autorange="reversed", type="category", categoryorder="array", categoryarray=labels,
-                       automargin=True, showgrid=False),
-            showlegend=bool(incomplete_x))
+            x_title=f"{grain}s since the first (0 = the end of the cohort's first {grain})")
         height = max(320, 110 + 22 * len(cohorts))
         parts.append(page.chart(f"chart-cohort-{basis}", fig, height=height))
         parts.append(month_zero_note(basis, rows, page))
@@ -853,6 +831,44 @@ def cohort_section(wh: Warehouse, page: Page) -> str:
     if not parts:
         raise MissingData(f"<code>fct_cohort_retention</code> has no cohorts at the {grain} grain")
     return "".join(parts)
+
+
+def cohort_heatmap(rows: list[dict[str, Any]], cohorts: list[Any], labels: list[str], small: set[Any],
+                   hover_of: Callable[[dict[str, Any], str, int], str], *, threshold: int, noun: str,
+                   scale_title: str, incomplete: str, title: str, x_title: str) -> go.Figure:
+    """A cohort triangle as a heatmap: a row per cohort (`labels`, in `cohorts` order), a column per
+    period since the first, each cell the row's retention_rate; cohorts in `small` on the grey
+    scale, cells of incomplete periods framed in orange."""
+    index = {c: i for i, c in enumerate(cohorts)}
+    width = max(r["periods_since_first"] for r in rows) + 1
+    z: list[list[float | None]] = [[None] * width for _ in cohorts]
+    z_small: list[list[float | None]] = [[None] * width for _ in cohorts]
+    hover: list[list[str]] = [[""] * width for _ in cohorts]
+    framed_x, framed_y = [], []
+    for r in rows:
+        i, k = index[r["cohort_period_start"]], r["periods_since_first"]
+        (z_small if r["cohort_period_start"] in small else z)[i][k] = number(r["retention_rate"])
+        hover[i][k] = hover_of(r, labels[i], k)
+        if r["is_complete_period"] is False:
+            framed_x.append(k)
+            framed_y.append(labels[i])
+    common = dict(x=list(range(width)), y=labels, zmin=0, zmax=1, text=hover, xgap=1, ygap=1,
+                  hovertemplate="%{text}<extra></extra>", texttemplate="%{z:.0%}", textfont=dict(size=9))
+    fig = go.Figure(go.Heatmap(z=z, colorscale="Blues", name=f"{threshold}+ {noun}",
+                               colorbar=dict(title=dict(text=scale_title), tickformat=".0%"), **common))
+    if small:
+        fig.add_trace(go.Heatmap(z=z_small, colorscale=SMALL_COHORT_SCALE, showscale=False,
+                                 name=f"fewer than {threshold} {noun}", **common))
+    fig.add_trace(go.Scatter(x=framed_x, y=framed_y, mode="markers", name=incomplete,
+                             marker=dict(symbol="square-open", size=16, color=ORANGE, line=dict(width=2)),
+                             hoverinfo="skip"))
+    fig.update_layout(
+        title=title,
+        xaxis=dict(title=x_title, dtick=1, range=[-0.5, width - 0.5], zeroline=False),
+        yaxis=dict(autorange="reversed", type="category", categoryorder="array", categoryarray=labels,
+                   automargin=True, showgrid=False),
+        showlegend=bool(framed_x))
+    return fig
 
 
 def month_zero_note(basis: str, rows: list[dict[str, Any]], page: Page) -> str:
@@ -1680,38 +1696,17 @@ def user_retention_section(wh: Warehouse, page: Page) -> str:
         sizes = {r["cohort_period_start"]: r["cohort_users"] for r in rows}
         small = {c for c in cohorts if sizes[c] < threshold}
         labels = [f"{period_label(c, 'month')} ({sizes[c]:,})" for c in cohorts]
-        index = {c: i for i, c in enumerate(cohorts)}
-        width = max(r["periods_since_first"] for r in rows) + 1
-        z: list[list[float | None]] = [[None] * width for _ in cohorts]
-        z_small: list[list[float | None]] = [[None] * width for _ in cohorts]
-        hover: list[list[str]] = [[""] * width for _ in cohorts]
-        framed_x, framed_y = [], []
-        for r in rows:
-            i, k = index[r["cohort_period_start"]], r["periods_since_first"]
-            (z_small if r["cohort_period_start"] in small else z)[i][k] = number(r["retention_rate"])
+
+        def hover_of(r: dict[str, Any], label: str, k: int) -> str:
             flag = " (incomplete month)" if r["is_complete_period"] is False else ""
-            hover[i][k] = (f"{labels[i]}, month {k}{flag}: {r['returned_users']:,} of {r['cohort_users']:,} active "
-                           f"({percent(number(r['retention_rate']))})")
-            if flag:
-                framed_x.append(k)
-                framed_y.append(labels[i])
-        common = dict(x=list(range(width)), y=labels, zmin=0, zmax=1, text=hover, xgap=1, ygap=1,
-                      hovertemplate="%{text}<extra></extra>", texttemplate="%{z:.0%}", textfont=dict(size=9))
-        fig = go.Figure(go.Heatmap(z=z, colorscale="Blues", name=f"{threshold}+ users",
-                                   colorbar=dict(title=dict(text="active"), tickformat=".0%"), **common))
-        if small:
-            fig.add_trace(go.Heatmap(z=z_small, colorscale=SMALL_COHORT_SCALE, showscale=False,
-                                     name=f"fewer than {threshold} users", **common))
-        fig.add_trace(go.Scatter(x=framed_x, y=framed_y, mode="markers", name="incomplete month",
-                                 marker=dict(symbol="square-open", size=16, color=ORANGE, line=dict(width=2)),
-                                 hoverinfo="skip"))
-        fig.update_layout(
+            return (f"{label}, month {k}{flag}: {r['returned_users']:,} of {r['cohort_users']:,} active "
+                    f"({percent(number(r['retention_rate']))})")
+
+        fig = cohort_heatmap(
+            rows, cohorts, labels, small, hover_of, threshold=threshold, noun="users", scale_title="active",
+            incomplete="incomplete month",
             title="Monthly cohorts of users: share active in each month since their first active month (N-month)",
-            xaxis=dict(title="months since the first active month (0 = that month)", dtick=1,
-                       range=[-0.5, width - 0.5], zeroline=False),
-            yaxis=dict(autorange="reversed", type="category", categoryorder="array", categoryarray=labels,
-                       automargin=True, showgrid=False),
-            showlegend=bool(framed_x))
+            x_title="months since the first active month (0 = that month)")
         parts.append(page.chart("chart-user-retention-cohorts", fig, height=max(320, 110 + 22 * len(cohorts))))
         if small:
             parts.append(small_sample_note(
