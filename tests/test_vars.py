@@ -168,3 +168,19 @@ def test_good_values_compile(project):
         "active_event_names": ["login", "create_report"], "mau_window_days": 28, "projection_periods": 0,
     })
     assert success, text
+
+
+# The settings a user is most likely to change in dbt_project.yml, all at once and far from the
+# defaults: the unit tests run in every `dbt build`, so each one pins (overrides: vars:) the vars
+# its inputs and expected rows assume, and a user's settings never turn their build red.
+USER_SETTINGS = {
+    "period_grains": ["year"], "orders_activity_window_days": 30, "reporting_timezone": "Asia/Tokyo",
+    "as_of_date": "2024-06-30", "mau_window_days": 28, "active_event_names": ["login"],
+    "segment_dimensions": ["plan"], "reporting_currency": "EUR", "projection_periods": 3,
+}
+
+
+@pytest.mark.parametrize("settings", [USER_SETTINGS, {"period_grains": ["month"]}], ids=["far", "month_only"])
+def test_unit_tests_pass_whatever_the_users_settings(demo_warehouse, settings):
+    run = demo_warehouse.dbt("test", "--select", "test_type:unit", vars=settings)
+    assert run.success, "\n".join(run.messages)
