@@ -97,7 +97,7 @@ final as (
             as quick_ratio,
         {{ retention.average_revenue_per_account('mrr_at_end', 'customers_at_end') }}
             as average_revenue_per_account,
-        cast({{ retention.annual_run_rate('mrr_at_end') }} as {{ retention.type_money() }}) as annual_run_rate,
+        {{ retention.annual_run_rate('mrr_at_end') }} as annual_run_rate,
         case when basis = 'subscriptions' then {{ retention.lifetime_value(
             retention.average_revenue_per_account('mrr_at_end', 'customers_at_end'),
             retention.churn_rate('churned_customers', 'customers_at_start'),
