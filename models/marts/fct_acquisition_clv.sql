@@ -19,30 +19,29 @@ source_presence as (
 
 ),
 
-acquired as (
-
-    -- a customer is acquired in the month of their first counted order
-    select
-        {{ retention.period_start('month', retention.to_reporting_timestamp('first_order_at')) }}
-            as acquisition_month,
-        coalesce(acquisition_channel, 'unknown') as acquisition_channel,
-        count(*) as acquired_customers,
-        sum(lifetime_revenue) as revenue
-    from customers
-    where first_order_at is not null
-    group by 1, 2
-
-),
-
 acquired_customers as (
 
+    -- a customer is acquired in the month of their first counted order
     select
         customer_id,
         {{ retention.period_start('month', retention.to_reporting_timestamp('first_order_at')) }}
             as acquisition_month,
-        coalesce(acquisition_channel, 'unknown') as acquisition_channel
+        coalesce(acquisition_channel, 'unknown') as acquisition_channel,
+        lifetime_revenue
     from customers
     where first_order_at is not null
+
+),
+
+acquired as (
+
+    select
+        acquisition_month,
+        acquisition_channel,
+        count(*) as acquired_customers,
+        sum(lifetime_revenue) as revenue
+    from acquired_customers
+    group by 1, 2
 
 ),
 
