@@ -98,11 +98,12 @@ final as (
         {{ retention.average_revenue_per_account('mrr_at_end', 'customers_at_end') }}
             as average_revenue_per_account,
         {{ retention.annual_run_rate('mrr_at_end') }} as annual_run_rate,
-        case when basis = 'subscriptions' then {{ retention.lifetime_value(
+        -- null on the orders basis, where mrr_at_end (so ARPA) is null
+        {{ retention.lifetime_value(
             retention.average_revenue_per_account('mrr_at_end', 'customers_at_end'),
             retention.churn_rate('churned_customers', 'customers_at_start'),
             'period_grain'
-        ) }} end as lifetime_value,
+        ) }} as lifetime_value,
         cast(orders as {{ dbt.type_bigint() }}) as orders,
         cast(ordering_customers as {{ dbt.type_bigint() }}) as ordering_customers,
         cast(revenue as {{ retention.type_money() }}) as revenue,
