@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -327,40 +328,57 @@ def test_acquisition_clv_by_channel(demo_warehouse, tmp_path):
     assert 'id="acquisition-clv-table" data-currency="USD"' in page
 
 
-class FiguresParser(HTMLParser):
-    """The rows of one table (by id): each row's attributes and its cells' text."""
+class TablesParser(HTMLParser):
+    """Every table of a page, in page order: its attributes and its rows that carry data attributes
+    (their attributes and cells' text)."""
 
-    def __init__(self, table_id: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.table_id, self.inside, self.rows = table_id, False, []
-        self.attributes: dict[str, str] = {}
+        self.tables: list[dict] = []
+        self._table: dict | None = None
         self._cell: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = {k: v or "" for k, v in attrs}
-        if tag == "table" and attributes.get("id") == self.table_id:
-            self.inside, self.attributes = True, attributes
-        elif self.inside and tag == "tr" and any(k.startswith("data-") for k in attributes):
-            self.rows.append({**attributes, "cells": []})
-        elif self.inside and tag == "td" and self.rows:
+        if tag == "table":
+            self._table = {**attributes, "rows": []}
+            self.tables.append(self._table)
+        elif tag == "tr" and self._table is not None and any(k.startswith("data-") for k in attributes):
+            self._table["rows"].append({**attributes, "cells": []})
+        elif tag == "td" and self._table is not None and self._table["rows"]:
             self._cell = []
 
     def handle_endtag(self, tag):
         if tag == "td" and self._cell is not None:
-            self.rows[-1]["cells"].append("".join(self._cell).strip())
+            self._table["rows"][-1]["cells"].append("".join(self._cell).strip())
             self._cell = None
         elif tag == "table":
-            self.inside = False
+            self._table = None
 
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
 
 
-def figures(page: str, table_id: str) -> FiguresParser:
-    parser = FiguresParser(table_id)
+def page_tables(page: str) -> list[dict]:
+    parser = TablesParser()
     parser.feed(page)
-    return parser
+    return parser.tables
+
+
+@dataclass
+class Figures:
+    """One table by id: its attributes and its rows."""
+    attributes: dict[str, str]
+    rows: list[dict]
+
+
+def figures(page: str, table_id: str) -> Figures:
+    found = [table for table in page_tables(page) if table.get("id") == table_id]
+    if not found:
+        return Figures({}, [])
+    attributes = {k: v for k, v in found[0].items() if k != "rows"}
+    return Figures(attributes, found[0]["rows"])
 
 
 def exactly(attribute: str, value) -> bool:
@@ -554,42 +572,10 @@ def test_small_segments_are_marked(report):
     assert report.group_segments([segment_row("Other", 5, 0, "1"), *rows], ["Other"], 30)[-1].label == "All other"
 
 
-class SegmentTableParser(HTMLParser):
-    """The segments section's tables: per dimension, its attributes and rows (their data
-    attributes, class and cells' text), in page order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, dict] = {}
-        self._table: dict | None = None
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attributes = {k: v or "" for k, v in attrs}
-        if tag == "table" and "segments" in attributes.get("class", "").split():
-            self._table = {**attributes, "rows": []}
-            self.tables[attributes["data-dimension"]] = self._table
-        elif tag == "tr" and self._table is not None and "data-segment" in attributes:
-            self._table["rows"].append({**attributes, "cells": []})
-        elif tag == "td" and self._table is not None and self._table["rows"]:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self._cell is not None:
-            self._table["rows"][-1]["cells"].append("".join(self._cell).strip())
-            self._cell = None
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
 def segment_tables(page: str) -> dict[str, dict]:
-    parser = SegmentTableParser()
-    parser.feed(page)
-    return parser.tables
+    """The segments section's tables: per dimension, its attributes and its segment rows."""
+    return {table["data-dimension"]: {**table, "rows": [row for row in table["rows"] if "data-segment" in row]}
+            for table in page_tables(page) if "segments" in table.get("class", "").split()}
 
 
 def mart_segments(warehouse: Path, basis: str = "subscriptions") -> tuple[object, list[dict]]:
