@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from retention_lab.compare import differences
+from retention_lab.compare import PYTHON_MART_KEYS, differences
 from retention_lab.reference.projection_reference import ProjectionReference
+from retention_lab.reference.segment_reference import SegmentReference
 from tests.compiled_project import CompiledProject
 from tests.dbt_harness import ROOT, Warehouse
 from tests.strategies import histories, subscription_row
@@ -35,6 +36,7 @@ def load_model_module(name: str):
 
 parameters_model = load_model_module("fct_clv_model_parameters")
 projection_model = load_model_module("fct_retention_projection")
+segment_projection_model = load_model_module("fct_retention_projection_by_segment")
 
 # Fader and Hardie (2007), percent of 1,000 customers surviving at years 0 to 7, and their estimates.
 PAPER = {
@@ -51,7 +53,7 @@ def survivors(percents: list[float]) -> list[int]:
     return [round(p * 10) for p in percents]
 
 
-def paper_subscriptions(percents: list[float]) -> list[tuple]:
+def paper_subscriptions(percents: list[float], plan: str = "annual", prefix: str = "") -> list[tuple]:
     """1,000 yearly subscribers who all start in 2015; survivors(t) of them are still paying at the end of
     2015 + t. A customer who survives t years ends during year 2015 + t + 1 (on 1 June)."""
     counts = survivors(percents)
@@ -60,7 +62,7 @@ def paper_subscriptions(percents: list[float]) -> list[tuple]:
         leaving = counts[t] - (counts[t + 1] if t + 1 < len(counts) else 0)
         for _ in range(leaving):
             ended = datetime(FIRST_YEAR + t + 1, 6, 1) if t + 1 < len(counts) else None
-            rows.append((f"s{number}", f"c{number}", "annual", datetime(FIRST_YEAR, 3, 1, 9), ended, "year",
+            rows.append((f"{prefix}s{number}", f"{prefix}c{number}", plan, datetime(FIRST_YEAR, 3, 1, 9), ended, "year",
                          Decimal("120.00"), None, "USD"))
             number += 1
     assert number == 1000
@@ -116,7 +118,8 @@ def test_paper_data_sets_give_the_published_fit_and_projection(paper):
     percents, alpha, beta, log_likelihood = PAPER[name]
     fits = warehouse.query_dicts("select parameter, value, customers, excluded_customers, log_likelihood, converged,"
                                  " fit_message, time_unit, calibration_end_date from main.fct_clv_model_parameters"
-                                 " where model = 'shifted_beta_geometric_year' order by parameter")
+                                 " where model = 'shifted_beta_geometric_year' and segment_dimension is null"
+                                 " order by parameter")
     assert [f["parameter"] for f in fits] == ["alpha", "beta"]
     assert all(f["converged"] and "boundary" not in f["fit_message"] for f in fits), fits
     assert fits[0]["value"] == pytest.approx(alpha, rel=0.01) and fits[1]["value"] == pytest.approx(beta, rel=0.01)
@@ -146,6 +149,91 @@ def test_paper_data_sets_give_the_published_fit_and_projection(paper):
         assert expected == pytest.approx(HIGH_END_PROJECTION, rel=0.01)
 
 
+# -- per segment: both data sets in one history, one plan each ---------------------------------------
+
+def test_each_plan_of_a_mixed_history_gets_the_papers_fit(tmp_path):
+    """Regular on plan regular and High End on plan high_end, in one history: each plan's own fit is the
+    paper's, whatever the company-wide fit of the 2,000 together. Every 40th customer is in country NZ
+    (50 customers, under var projection_min_segment_customers' 100): observed rows, no fit, and a status
+    that says so; the other 1,950 in US are fitted."""
+    subscriptions = (paper_subscriptions(PAPER["regular"][0], "regular", "r")
+                     + paper_subscriptions(PAPER["high_end"][0], "high_end", "h"))
+    customers = [(row[1], None, "NZ" if number % 40 == 0 else "US", None, None)
+                 for number, row in enumerate(subscriptions)]
+    warehouse = Warehouse(tmp_path)
+    warehouse.load_raw("paper_segments", "orders", [])
+    warehouse.load_raw("paper_segments", "subscriptions", subscriptions)
+    warehouse.load_raw("paper_segments", "customers", customers)
+    run = warehouse.dbt("build", "--select", "+fct_retention_projection_by_segment", "--exclude",
+                        "resource_type:unit_test", "--indirect-selection", "cautious",
+                        vars={"raw_schema": "paper_segments", "period_grains": ["year"],
+                              "segment_dimensions": ["plan", "country"], "as_of_date": f"{FIRST_YEAR + 8}-06-30"})
+    assert run.success, run.text
+    fits = warehouse.query_dicts(
+        "select segment_dimension, segment_value, parameter, value, customers, log_likelihood, converged, fit_message"
+        " from main.fct_clv_model_parameters where model = 'shifted_beta_geometric_year' order by all")
+    by_segment = {(f["segment_dimension"], f["segment_value"], f["parameter"]): f for f in fits}
+    for name in PAPER:
+        percents, alpha, beta, log_likelihood = PAPER[name]
+        fit_alpha, fit_beta = by_segment[("plan", name, "alpha")], by_segment[("plan", name, "beta")]
+        assert fit_alpha["converged"] and "boundary" not in fit_alpha["fit_message"], fit_alpha
+        assert fit_alpha["value"] == pytest.approx(alpha, rel=0.01) and fit_beta["value"] == pytest.approx(beta, rel=0.01)
+        assert fit_alpha["customers"] == 1000
+        if log_likelihood is not None:
+            assert fit_alpha["log_likelihood"] == pytest.approx(log_likelihood, abs=0.01)
+    company = by_segment[(None, None, "alpha")]
+    assert company["customers"] == 2000 and company["value"] != pytest.approx(PAPER["regular"][1], rel=0.05)
+    assert ("country", "US", "alpha") in by_segment and ("country", "NZ", "alpha") not in by_segment
+
+    rows = warehouse.query_dicts("select * from main.fct_retention_projection_by_segment order by all")
+    status = {(r["segment_dimension"], r["segment_value"]): r["projection_status"] for r in rows}
+    assert status[("plan", "regular")] == status[("plan", "high_end")] == status[("country", "US")] == "projected"
+    assert status[("country", "NZ")].startswith("not projected: too little data: 50 customers")
+    assert "projection_min_segment_customers (100)" in status[("country", "NZ")]
+    nz = [r for r in rows if r["segment_value"] == "NZ"]
+    assert len(nz) == 8 + 12 and all(r["projected_survival_rate"] is None and r["expected_surviving_customers"] is None
+                                     for r in nz)
+    high_end = [r for r in rows if r["segment_value"] == "high_end"]
+    assert [r["surviving_customers"] for r in high_end[:8]] == survivors(PAPER["high_end"][0])
+    shown = [100 * r["projected_survival_rate"] for r in high_end[8:13]]
+    assert shown == pytest.approx(HIGH_END_PROJECTION, rel=0.01)
+    # the segments of each dimension sum to the company's cohort
+    company_rows = warehouse.query_dicts(
+        "select * from main_intermediate.int_cohort_survivors_counted order by periods_since_first")
+    for dimension in ("plan", "country"):
+        for t in range(8):
+            assert sum(r["surviving_customers"] for r in rows if r["segment_dimension"] == dimension
+                       and r["periods_since_first"] == t) == company_rows[t]["surviving_customers"]
+
+
+def test_a_segment_fit_that_did_not_converge_is_flagged_not_projected():
+    cohorts = pd.DataFrame([{**row, "segment_dimension": "plan", "segment_value": "pro", "segment_fit_customers": 10,
+                             "segment_oldest_cohort_age": 2, "is_enough_to_fit": True}
+                            for row in cohort_rows("month", date(2024, 1, 1), [10, 8, 7])])
+    parameters = pd.DataFrame([
+        {"model": "shifted_beta_geometric_month", "parameter": name, "value": 1.0, "converged": False,
+         "fit_message": "the score stayed above the tolerance", "segment_dimension": "plan", "segment_value": "pro"}
+        for name in ("alpha", "beta")])
+    rows = segment_projection_model.project(cohorts, parameters, 2, 5)
+    assert len(rows) == 3 + 2 and all(r[10] is None and r[11] is None for r in rows)
+    assert rows[0][-1].startswith("not projected: the fit did not converge") and "score" in rows[0][-1]
+    converged = parameters.assign(converged=True)
+    rows = segment_projection_model.project(cohorts, converged, 2, 5)
+    assert rows[0][-1] == "projected" and rows[3][11] == pytest.approx(7 * (2 / 3 * 3 / 4) / (2 / 3))
+    rows = segment_projection_model.project(cohorts, parameters.iloc[0:0], 2, 5)  # enough data, no estimate
+    assert "no churn, or no customer surviving a period" in rows[0][-1] and rows[4][10] is None
+
+
+@pytest.mark.parametrize("value", [0, 2.5, -3, "many"])
+def test_a_bad_projection_min_segment_customers_fails_compilation_naming_the_var(tmp_path, value):
+    warehouse = Warehouse(tmp_path)
+    warehouse.load_raw("raw_projection_vars", "orders", [])
+    run = warehouse.dbt("compile", "--select", "int_cohort_survivors_by_segment",
+                        vars={"raw_schema": "raw_projection_vars", "projection_min_segment_customers": value})
+    assert not run.success
+    assert "var projection_min_segment_customers must be a whole number of customers, 1 or more" in run.text, run.text
+
+
 # -- nulls, never numbers, without a trustworthy fit ------------------------------------------------
 
 def cohort_rows(grain: str, start: date, counts: list[int], lost: int = 0) -> list[dict]:
@@ -162,7 +250,12 @@ def test_projections_are_null_without_a_converged_fit():
         {"model": "shifted_beta_geometric_month", "parameter": "beta", "value": 2.0, "converged": False},
         {"model": "shifted_beta_geometric_quarter", "parameter": "alpha", "value": 1.0, "converged": True},
         {"model": "shifted_beta_geometric_quarter", "parameter": "beta", "value": 2.0, "converged": True},
-    ])
+        # a segment's fit of the month grain is not the company's
+        {"model": "shifted_beta_geometric_month", "parameter": "alpha", "value": 1.0, "converged": True,
+         "segment_dimension": "plan", "segment_value": "pro"},
+        {"model": "shifted_beta_geometric_month", "parameter": "beta", "value": 2.0, "converged": True,
+         "segment_dimension": "plan", "segment_value": "pro"},
+    ]).astype({"segment_dimension": "string", "segment_value": "string"})
     rows = projection_model.project(cohorts, parameters, 3)
     month = [r for r in rows if r[0] == "month"]
     quarter = [r for r in rows if r[0] == "quarter"]
@@ -252,24 +345,42 @@ def python_models(built) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
     cohorts = built.con.execute("select * from main_intermediate.int_cohort_survivors_counted").df()
     summary = pd.DataFrame(columns=["customer_id", "calibration_end_date", "frequency", "recency", "customer_age",
                                     "monetary_value"])
-    config = {"clv_on_fit_failure": "warn", "clv_time_unit": "week", "projection_periods": "4"}
-    parameters = parameters_model.model(FakeDbt({"int_clv_rfm_summary": summary,
-                                                 "int_cohort_survivors_counted": cohorts}, config), None)
+    config = {"clv_on_fit_failure": "warn", "clv_time_unit": "week", "projection_periods": "4",
+              "projection_min_segment_customers": str(SEGMENT_MINIMUM)}
+    by_segment = built.con.execute("select * from main_intermediate.int_cohort_survivors_by_segment").df()
+    parameters = parameters_model.model(FakeDbt({"int_clv_rfm_summary": summary, "int_cohort_survivors_counted": cohorts,
+                                                 "int_cohort_survivors_by_segment": by_segment}, config), None)
     projection = projection_model.model(FakeDbt({"int_cohort_survivors_counted": cohorts,
                                                  "fct_clv_model_parameters": parameters}, config), None)
+    by_segment_projection = segment_projection_model.model(FakeDbt({"int_cohort_survivors_by_segment": by_segment,
+                                                                    "fct_clv_model_parameters": parameters}, config),
+                                                           None)
+    return cohorts, by_segment, parameters, records(projection), records(by_segment_projection)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A mart's rows as the reference writes them: None for missing values, dates, whole numbers as int."""
     rows = [{k: (None if v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v) for k, v in row.items()}
-            for row in projection.astype(object).to_dict("records")]
+            for row in frame.astype(object).to_dict("records")]
     for row in rows:
         row["cohort_period_start"] = pd.Timestamp(row["cohort_period_start"]).date()
         for column in ("periods_since_first", "cohort_age", "cohort_customers", "lost_in_first_period",
-                       "surviving_customers"):
-            row[column] = None if row[column] is None else int(row[column])
-    return cohorts, parameters, rows
+                       "surviving_customers", "segment_fit_customers", "segment_oldest_cohort_age"):
+            if column in row:
+                row[column] = None if row[column] is None else int(row[column])
+        if "is_enough_to_fit" in row:
+            row["is_enough_to_fit"] = bool(row["is_enough_to_fit"])
+    return rows
+
+
+# segments with this many customers are fitted in the generated histories (var projection_min_segment_customers)
+SEGMENT_MINIMUM = 4
 
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    return CompiledProject(tmp_path_factory.mktemp("compiled_projection"))
+    return CompiledProject(tmp_path_factory.mktemp("compiled_projection"),
+                           vars={"projection_min_segment_customers": SEGMENT_MINIMUM})
 
 
 
@@ -313,10 +424,12 @@ def cohort_histories(draw):
 def check_against_reference(compiled, raw):
     built = compiled.run(raw)
     try:
-        cohorts, parameters, projection = python_models(built)
+        cohorts, by_segment, parameters, projection, by_segment_projection = python_models(built)
     finally:
         built.close()
     reference = ProjectionReference({t: rows or [] for t, rows in raw.items()})
+    # the compiled project has every raw table (empty where the history has none), so every dimension
+    segments = SegmentReference({"customers": [], **{t: rows or [] for t, rows in raw.items()}})
 
     # observed counts: exactly
     observed = {(r["period_grain"], pd.Timestamp(r["cohort_period_start"]).date(), int(r["periods_since_first"])):
@@ -327,31 +440,59 @@ def check_against_reference(compiled, raw):
                 for r in reference.observed_rows()}
     assert observed == expected
 
-    # the fit: published exactly when the reference finds a maximum, with the same log-likelihood
-    fits = {}
-    for grain in ("month", "quarter", "year"):
-        ours = parameters[parameters["model"] == f"shifted_beta_geometric_{grain}"]
-        theirs = reference.fit(grain)
-        assert (len(ours) > 0) == (theirs is not None), (grain, ours, theirs)
-        if theirs is None:
-            continue
-        values = dict(zip(ours["parameter"], ours["value"]))
-        assert int(ours["customers"].iloc[0]) == theirs.customers
-        converged = bool(ours["converged"].all())
-        if converged:
-            assert ours["log_likelihood"].iloc[0] == pytest.approx(theirs.log_likelihood, abs=1e-5 * theirs.customers), (
-                grain, values, ours["log_likelihood"].iloc[0], ours["fit_message"].iloc[0], theirs)
-            if "boundary" not in str(ours["fit_message"].iloc[0]) and max(values.values()) < 1e3:
-                assert values["alpha"] == pytest.approx(theirs.alpha, rel=2e-3)
-                assert values["beta"] == pytest.approx(theirs.beta, rel=2e-3)
-            fits[grain] = (values["alpha"], values["beta"])
-        else:  # flagged (clv_on_fit_failure: warn): never better than the reference's maximum
-            assert not ours["log_likelihood"].iloc[0] > theirs.log_likelihood + 1e-6 * theirs.customers
+    # per segment: the counts exactly, and which segments have enough to fit
+    found = differences("int_cohort_survivors_by_segment", records(by_segment),
+                        reference.segment_observed_rows(segments, SEGMENT_MINIMUM),
+                        keys=PYTHON_MART_KEYS["fct_retention_projection_by_segment"])
+    assert not found, "\n".join(found[:5])
 
-    # the mart: every cell, with the published parameters (ratios to 1e-9)
+    # the fits, the company's and each segment's with enough data: published exactly when the reference finds
+    # a maximum, with the same log-likelihood
+    fits = {}
+    company = parameters[parameters["segment_dimension"].isna()]
+    for grain in ("month", "quarter", "year"):
+        ours = company[company["model"] == f"shifted_beta_geometric_{grain}"]
+        fits.update(compare_fit(grain, ours, reference.fit(grain)))
+    segment_fits = {}
+    enough = {(r["period_grain"], r["segment_dimension"], r["segment_value"])
+              for r in reference.segment_observed_rows(segments, SEGMENT_MINIMUM) if r["is_enough_to_fit"]}
+    for grain, dimension, value in sorted(enough):
+        ours = parameters[(parameters["model"] == f"shifted_beta_geometric_{grain}")
+                          & (parameters["segment_dimension"] == dimension) & (parameters["segment_value"] == value)]
+        segment_fits.update({(grain, dimension, value): estimates for estimates in
+                             compare_fit(grain, ours, reference.segment_fit(grain, dimension, value, segments)).values()})
+    fitted_segments = parameters[parameters["segment_dimension"].notna()]
+    assert {tuple(key) for key in fitted_segments[["time_unit", "segment_dimension", "segment_value"]].values} <= enough
+
+    # the marts: every cell, with the published parameters (ratios to 1e-9)
     found = differences("fct_retention_projection", projection, reference.projection_rows(fits, projection_periods=4))
     assert not found, "\n".join(found[:5] + [repr(parameters.to_dict("records"))])
-    return len(fits)
+    found = differences("fct_retention_projection_by_segment", by_segment_projection,
+                        reference.segment_projection_rows(segments, segment_fits, projection_periods=4))
+    assert not found, "\n".join(found[:5] + [repr(parameters.to_dict("records"))])
+    assert all((r["projection_status"] == "projected")
+               == ((r["period_grain"], r["segment_dimension"], r["segment_value"]) in segment_fits)
+               for r in by_segment_projection)
+    return len(fits) + len(segment_fits)
+
+
+def compare_fit(grain, ours, theirs) -> dict:
+    """Our fit of one grain (of the company or a segment) against the reference's: {grain: (alpha, beta)} when
+    ours converged, else {}."""
+    assert (len(ours) > 0) == (theirs is not None), (grain, ours, theirs)
+    if theirs is None:
+        return {}
+    values = dict(zip(ours["parameter"], ours["value"]))
+    assert int(ours["customers"].iloc[0]) == theirs.customers
+    if not bool(ours["converged"].all()):  # flagged (clv_on_fit_failure: warn): never better than the reference
+        assert not ours["log_likelihood"].iloc[0] > theirs.log_likelihood + 1e-6 * theirs.customers
+        return {}
+    assert ours["log_likelihood"].iloc[0] == pytest.approx(theirs.log_likelihood, abs=1e-5 * theirs.customers), (
+        grain, values, ours["log_likelihood"].iloc[0], ours["fit_message"].iloc[0], theirs)
+    if "boundary" not in str(ours["fit_message"].iloc[0]) and max(values.values()) < 1e3:
+        assert values["alpha"] == pytest.approx(theirs.alpha, rel=2e-3)
+        assert values["beta"] == pytest.approx(theirs.beta, rel=2e-3)
+    return {grain: (values["alpha"], values["beta"])}
 
 
 # no shrinking: a failing history is printed as drawn (shrinking one through a dbt-compiled project takes minutes)

@@ -38,6 +38,7 @@ READ_BY = {
     "active_event_names": "stg_product__events",
     "mau_window_days": "int_daily_active_users",
     "projection_periods": "int_cohort_survivors_counted",
+    "projection_min_segment_customers": "int_cohort_survivors_by_segment",
 }
 
 
@@ -96,6 +97,8 @@ RENDER_TIME = [
     ("projection_periods", 2.5, "must be a whole number of periods from 0 to 120"),
     ("projection_periods", 121, "must be a whole number of periods from 0 to 120"),
     ("projection_periods", "twelve", "must be a whole number of periods from 0 to 120"),
+    ("projection_min_segment_customers", 0, "must be a whole number of customers, 1 or more"),
+    ("projection_min_segment_customers", 12.5, "must be a whole number of customers, 1 or more"),
     ("clv_horizon", 0, "must be a number of clv_time_unit units above zero"),
     ("clv_horizon", True, "must be a number of clv_time_unit units above zero"),
     ("clv_time_unit", "fortnight", "must be one of day, week, month"),
@@ -166,6 +169,7 @@ def test_good_values_compile(project):
         "orders_activity_window_days": 1, "reporting_currency": "eur",
         "exchange_rates": {"usd": 0.92}, "reporting_timezone": "America/New_York",
         "active_event_names": ["login", "create_report"], "mau_window_days": 28, "projection_periods": 0,
+        "projection_min_segment_customers": 1,
     })
     assert success, text
 
@@ -177,6 +181,7 @@ USER_SETTINGS = {
     "period_grains": ["year"], "orders_activity_window_days": 30, "reporting_timezone": "Asia/Tokyo",
     "as_of_date": "2024-06-30", "mau_window_days": 28, "active_event_names": ["login"],
     "segment_dimensions": ["plan"], "reporting_currency": "EUR", "projection_periods": 3,
+    "projection_min_segment_customers": 5,
 }
 
 

@@ -43,9 +43,11 @@ MARTS = tuple(KEYS)
 # every engine (they are absent on PostgreSQL and Spark); tests/test_clv.py and
 # tests/test_retention_projection.py compare them with `differences` on DuckDB.
 PYTHON_MART_KEYS = {
-    "fct_clv_model_parameters": ("model", "parameter"),
+    "fct_clv_model_parameters": ("model", "parameter", "segment_dimension", "segment_value"),
     "fct_customer_clv": ("customer_id",),
     "fct_retention_projection": ("period_grain", "cohort_period_start", "periods_since_first"),
+    "fct_retention_projection_by_segment": ("period_grain", "segment_dimension", "segment_value", "cohort_period_start",
+                                            "periods_since_first"),
 }
 # The four contract marts of the spec's first sections (the benchmark's floor
 # writes these by hand).
@@ -68,9 +70,11 @@ def same(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
-def differences(mart: str, actual_rows: list[dict], expected_rows: list[dict], limit: int = 20) -> list[str]:
-    """What differs between the project's rows and the reference's, as readable lines."""
-    keys = KEYS[mart] if mart in KEYS else PYTHON_MART_KEYS[mart]
+def differences(mart: str, actual_rows: list[dict], expected_rows: list[dict], limit: int = 20,
+                keys: tuple[str, ...] | None = None) -> list[str]:
+    """What differs between the project's rows and the reference's, as readable lines (keys: for a model
+    that is not a mart)."""
+    keys = keys or (KEYS[mart] if mart in KEYS else PYTHON_MART_KEYS[mart])
     actual = {tuple(r[k] for k in keys): r for r in actual_rows}
     expected = {tuple(r[k] for k in keys): r for r in expected_rows}
     found: list[str] = []

@@ -18,7 +18,7 @@ compute is what the marts do not hold as rows:
   sums of acquisition months and channels; user retention pinned to one cohort grain and one k, so each cohort
   counts once and the rate is a ratio of the sums of the bucket's cohorts.
 
-fct_retention_projection is left out: a Python model enabled on DuckDB only, which the other engines could not
+fct_retention_projection and fct_retention_projection_by_segment are left out: Python models enabled on DuckDB only, which the other engines could not
 parse a semantic model over (docs/semantic_layer.md).
 
 tests/test_semantic_segments.py fails while a committed file differs from this module's output.

@@ -9,3 +9,17 @@
     {%- endif -%}
     {{ return(periods | int) }}
 {% endmacro %}
+
+
+{% macro projection_min_segment_customers() %}
+    {#- var projection_min_segment_customers: how many customers a segment's
+        cohorts must hold (in cohorts observed at least one period past their
+        first) before fct_retention_projection_by_segment fits it (default
+        100: the share who leave after the first period is then known to
+        within about 5 points, one standard error). -#}
+    {%- set customers = var('projection_min_segment_customers', 100) -%}
+    {%- if not retention.is_finite_number(customers) or customers != (customers | int) or customers < 1 -%}
+        {{ exceptions.raise_compiler_error("var projection_min_segment_customers must be a whole number of customers, 1 or more (how many customers a segment's cohorts must hold before fct_retention_projection_by_segment fits the shifted-beta-geometric model to it; default 100), e.g. 100; got '" ~ customers ~ "'.") }}
+    {%- endif -%}
+    {{ return(customers | int) }}
+{% endmacro %}

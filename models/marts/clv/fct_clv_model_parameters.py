@@ -58,6 +58,12 @@ falls to 0 (nobody leaves), without a survivor as beta falls to 0 (everyone
 leaves after one period), so there is no estimate to publish; then it has no
 rows and fct_retention_projection's projections are null.
 
+Per segment (fct_retention_projection_by_segment): the same fit on each segment's cohorts in
+int_cohort_survivors_by_segment, published with segment_dimension and segment_value (null on every
+company-wide row), for the segments that int_cohort_survivors_by_segment marks is_enough_to_fit
+(var projection_min_segment_customers customers, one cohort observed two periods past its first)
+and that show a churn and a survivor, as above.
+
 A fit that fails these checks raises an error naming what failed, unless var
 clv_on_fit_failure is `warn`: then the estimates are published with
 converged = false (non-finite values as nulls) and fct_customer_clv publishes
@@ -70,7 +76,7 @@ from scipy.optimize import minimize
 from scipy.special import gammaln
 
 COLUMNS = ["model", "parameter", "value", "customers", "excluded_customers", "log_likelihood", "converged",
-           "fit_message", "calibration_end_date", "time_unit"]
+           "fit_message", "calibration_end_date", "time_unit", "segment_dimension", "segment_value"]
 PARAMETERS = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "v"),
               "shifted_beta_geometric": ("alpha", "beta")}
 MODEL_NAMES = {"bg_nbd": "BG/NBD", "gamma_gamma": "Gamma-Gamma"}
@@ -414,6 +420,24 @@ def fit_shifted_beta_geometric(periods, censored, weights):
     return fit(sbg_log_likelihood, PARAMETERS[SBG], periods, censored, collapses=COLLAPSES[SBG], weights=weights)
 
 
+def fit_sbg(grain, grain_rows, publish, segment=(None, None)):
+    """Fits the shifted-beta-geometric model to one grain's cohorts (of one segment) and publishes it, when
+    they show a churn and a customer surviving a period (otherwise there is no estimate)."""
+    periods, censored, weights = sbg_data(grain_rows)
+    churned = weights[censored == 0].sum()
+    survived_a_period = weights.sum() - weights[(periods == 1) & (censored == 0)].sum()
+    if churned <= 0 or survived_a_period <= 0:
+        return
+    first = grain_rows[grain_rows["periods_since_first"] == 0]
+    informative = set(first.loc[first["cohort_age"] >= 1, "cohort_period_start"])
+    in_fit = first["cohort_period_start"].isin(informative)
+    customers = int(first.loc[in_fit, "cohort_customers"].sum())
+    excluded = int(first["lost_in_first_period"].sum() + first.loc[~in_fit, "cohort_customers"].sum())
+    last_observed = pd.Timestamp(grain_rows["period_start"].max()).date()
+    publish(f"{SBG}_{grain}", fit_shifted_beta_geometric(periods, censored, weights), customers, excluded,
+            period_end(str(grain), last_observed), str(grain), segment)
+
+
 def failure_mode(value):
     """var clv_on_fit_failure, validated (also at compile time, by int_clv_rfm_summary)."""
     mode = str(value).strip().lower() if value is not None else "error"
@@ -438,13 +462,16 @@ def model(dbt, session):
     time_unit = dbt.config.get("clv_time_unit")
     rows, failures = [], []
 
-    def publish(model_name, result, customers, excluded, calibration_end, time_unit=time_unit):
+    def publish(model_name, result, customers, excluded, calibration_end, time_unit=time_unit,
+                segment=(None, None)):
         log_likelihood = result.log_likelihood if np.isfinite(result.log_likelihood) else None
         for name, value in zip(result.names, result.values):
             rows.append((model_name, name, float(value) if np.isfinite(value) else None, customers, excluded,
-                         log_likelihood, result.converged, result.message, calibration_end, time_unit))
+                         log_likelihood, result.converged, result.message, calibration_end, time_unit, *segment))
         if not result.converged:
-            failures.append(f"{MODEL_NAMES.get(model_name, model_name)} on {customers} customers: {result.message}")
+            where = f" in segment {segment[0]} = {segment[1]}" if segment[0] is not None else ""
+            failures.append(f"{MODEL_NAMES.get(model_name, model_name)}{where} on {customers} customers: "
+                            f"{result.message}")
 
     if len(summary):
         calibration_end = pd.Timestamp(summary["calibration_end_date"].iloc[0]).date()
@@ -459,22 +486,17 @@ def model(dbt, session):
         if usable.sum() >= len(PARAMETERS["gamma_gamma"]):
             publish("gamma_gamma", fit_gamma_gamma(frequency[usable], monetary_value[usable]), int(usable.sum()),
                     int((repeat & ~usable).sum()), calibration_end)
-    # the shifted-beta-geometric retention fit, one per grain, on the cohorts of int_cohort_survivors_counted
+    # the shifted-beta-geometric retention fit, one per grain, on the cohorts of int_cohort_survivors_counted,
+    # then one per grain and segment that has enough customers, on int_cohort_survivors_by_segment
     cohorts = dbt.ref("int_cohort_survivors_counted").df()
     for grain, grain_rows in sorted(cohorts.groupby("period_grain"), key=lambda item: str(item[0])):
-        periods, censored, weights = sbg_data(grain_rows)
-        churned = weights[censored == 0].sum()
-        survived_a_period = weights.sum() - weights[(periods == 1) & (censored == 0)].sum()
-        if churned <= 0 or survived_a_period <= 0:
-            continue
-        first = grain_rows[grain_rows["periods_since_first"] == 0]
-        informative = set(first.loc[first["cohort_age"] >= 1, "cohort_period_start"])
-        in_fit = first["cohort_period_start"].isin(informative)
-        customers = int(first.loc[in_fit, "cohort_customers"].sum())
-        excluded = int(first["lost_in_first_period"].sum() + first.loc[~in_fit, "cohort_customers"].sum())
-        last_observed = pd.Timestamp(grain_rows["period_start"].max()).date()
-        publish(f"{SBG}_{grain}", fit_shifted_beta_geometric(periods, censored, weights), customers, excluded,
-                period_end(str(grain), last_observed), str(grain))
+        fit_sbg(grain, grain_rows, publish)
+    segments = dbt.ref("int_cohort_survivors_by_segment").df()
+    segments = segments[segments["is_enough_to_fit"].astype(bool)]
+    keys = ["period_grain", "segment_dimension", "segment_value"]
+    for (grain, dimension, value), segment_rows in sorted(segments.groupby(keys),
+                                                          key=lambda item: tuple(map(str, item[0]))):
+        fit_sbg(grain, segment_rows, publish, segment=(str(dimension), str(value)))
     if failures and on_failure == "error":
         raise RuntimeError(
             "fct_clv_model_parameters: a CLV fit cannot be trusted, so nothing is published. "
@@ -485,4 +507,5 @@ def model(dbt, session):
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.astype({"model": "string", "parameter": "string", "value": "float64", "customers": "int64",
                          "excluded_customers": "int64", "log_likelihood": "float64", "converged": "bool",
-                         "fit_message": "string", "time_unit": "string"})
+                         "fit_message": "string", "time_unit": "string", "segment_dimension": "string",
+                         "segment_value": "string"})

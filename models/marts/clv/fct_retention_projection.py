@@ -46,7 +46,8 @@ def survival(alpha, beta, last):
 
 def fitted(parameters, grain):
     """(alpha, beta) of the grain's converged fit, or None."""
-    rows = parameters[parameters["model"] == f"shifted_beta_geometric_{grain}"]
+    rows = parameters[(parameters["model"] == f"shifted_beta_geometric_{grain}")
+                      & parameters["segment_dimension"].isna()]  # the company-wide fit
     values = {row.parameter: row.value for row in rows.itertuples()}
     if len(rows) == 0 or not bool(rows["converged"].all()) or {"alpha", "beta"} - set(values):
         return None
