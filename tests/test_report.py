@@ -459,6 +459,43 @@ def test_trial_conversion_equals_the_mart(demo_warehouse, tmp_path, grain):
     assert any(r[3] is not None for r in recent), "the demo's recent periods have rates to compare"
 
 
+def test_projection_per_segment_equals_the_marts(demo_warehouse, tmp_path):
+    """The per-segment table under the projected-retention chart: one row per segment of the month grain,
+    with the mart's projection_status where it is not projected. The demo's segments are all under 100
+    customers, so one is made projected by hand (a fit in fct_clv_model_parameters and S(t) on its rows):
+    its fitted churn after the first month is alpha / (alpha + beta) and its S(t) the mart's."""
+    warehouse = copy_of(demo_warehouse.path, tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update main.fct_retention_projection_by_segment set projection_status = 'projected',"
+                    " projected_survival_rate = 1.0 / (1 + periods_since_first)"
+                    " where period_grain = 'month' and segment_dimension = 'plan' and segment_value = 'pro_monthly'")
+        for name, value in (("alpha", 0.5), ("beta", 1.5)):
+            con.execute("insert into main.fct_clv_model_parameters (model, parameter, value, customers,"
+                        " excluded_customers, converged, fit_message, time_unit, segment_dimension, segment_value)"
+                        " values ('shifted_beta_geometric_month', ?, ?, 21, 0, true, 'converged', 'month', 'plan',"
+                        " 'pro_monthly')", [name, value])
+        segments = con.execute(
+            "select segment_dimension, segment_value, max(segment_fit_customers), max(projection_status),"
+            " max(periods_since_first) from main.fct_retention_projection_by_segment where period_grain = 'month'"
+            " group by all order by 1, 2").fetchall()
+    page = write_report(warehouse, tmp_path / "report.html", "--grain", "month")
+    table = figures(page, "projection-segments-table")
+    assert table.attributes["data-grain"] == "month"
+    assert [(r["data-segment-dimension"], r["data-segment-value"]) for r in table.rows] == [s[:2] for s in segments]
+    horizon = next(s[4] for s in segments if s[3] == "projected")
+    for row, (dimension, value, customers, status, _) in zip(table.rows, segments):
+        assert row["cells"][2] == f"{customers:,}"
+        if status == "projected":
+            assert row["data-projected"] == "true" and exactly(row["data-first-period-churn"], 0.5 / 2.0)
+            assert exactly(row["data-survival-at-horizon"], 1.0 / (1 + horizon)) and row["data-horizon"] == str(horizon)
+            assert row["cells"][5] == ""
+        else:
+            assert row["data-projected"] == "false" and row["data-first-period-churn"] == ""
+            assert row["cells"][5] == status and status.startswith("not projected: too little data")
+    # the company's fit is not overwritten by a segment's
+    assert "alpha = 0.5," not in page
+
+
 def test_trial_conversion_without_trials(demo_warehouse, tmp_path):
     """No trials (an empty mart), or no mart: the section goes into the No data line."""
     warehouse = copy_of(demo_warehouse.path, tmp_path)

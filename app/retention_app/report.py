@@ -1350,13 +1350,16 @@ PROJECTION_COHORTS = 12  # the most recent cohorts drawn in the projected-retent
 
 
 def retention_fits(wh: Warehouse) -> dict[str, dict[str, Any]]:
-    """The shifted-beta-geometric fits in fct_clv_model_parameters, by grain."""
-    if not wh.has_rows("fct_clv_model_parameters", ["model", "parameter", "value", "converged", "fit_message"]):
+    """The company-wide shifted-beta-geometric fits in fct_clv_model_parameters, by grain (the segments'
+    fits, with segment_dimension set, are fct_retention_projection_by_segment's)."""
+    if not wh.has_rows("fct_clv_model_parameters", ["model", "parameter", "value", "converged", "fit_message",
+                                                    "segment_dimension"]):
         return {}
     fits: dict[str, dict[str, Any]] = {}
     for r in wh.query(f"select model, parameter, value, converged, fit_message, log_likelihood, customers"
                       f" from {wh.table('fct_clv_model_parameters')}"
-                      " where model like 'shifted_beta_geometric_%' order by model, parameter"):
+                      " where model like 'shifted_beta_geometric_%' and segment_dimension is null"
+                      " order by model, parameter"):
         fit = fits.setdefault(r["model"].removeprefix("shifted_beta_geometric_"), {"model": r["model"]})
         fit[r["parameter"]] = number(r["value"])
         fit.update(converged=bool(r["converged"]), message=str(r["fit_message"] or ""),
@@ -1441,7 +1444,58 @@ def retention_projection_section(wh: Warehouse, page: Page) -> str:
         yaxis=dict(title="share of the cohort still a customer", tickformat=".0%", range=[0, 1.05]))
     left_out = (note(f"The {len(shown)} most recent of {len(cohorts)} cohorts are drawn.", "cohort-note",
                      projection="cohorts-drawn") if len(shown) < len(cohorts) else "")
-    return "".join(flags) + stated + page.chart("chart-retention-projection", fig, height=460) + left_out
+    return ("".join(flags) + stated + page.chart("chart-retention-projection", fig, height=460) + left_out
+            + projection_segments_table(wh, grain))
+
+
+def projection_segments_table(wh: Warehouse, grain: str) -> str:
+    """Per segment at the grain: the customers its fit stands on, the fitted churn after the first period
+    alpha / (alpha + beta) and S(t) at the largest t every projected segment reaches, or why it is not
+    projected."""
+    columns = ["period_grain", "segment_dimension", "segment_value", "periods_since_first", "segment_fit_customers",
+               "projected_survival_rate", "projection_status"]
+    if not wh.has_rows("fct_retention_projection_by_segment", columns):
+        return ""
+    rows = wh.query(
+        f"select segment_dimension, segment_value, max(segment_fit_customers) as customers,"
+        f" max(projection_status) as status, max(periods_since_first) as horizon"
+        f" from {wh.table('fct_retention_projection_by_segment')} where period_grain = ?"
+        " group by segment_dimension, segment_value order by segment_dimension, segment_value", [grain])
+    if not rows:
+        return ""
+    # S(t) is the same for every cohort of a segment: read it at the largest t every projected segment reaches
+    projected_rows = [r for r in rows if r["status"] == "projected"]
+    horizon = min((r["horizon"] for r in projected_rows), default=0)
+    curve = {(r["segment_dimension"], r["segment_value"]): number(r["rate"]) for r in wh.query(
+        f"select segment_dimension, segment_value, max(projected_survival_rate) as rate"
+        f" from {wh.table('fct_retention_projection_by_segment')} where period_grain = ? and periods_since_first = ?"
+        " group by segment_dimension, segment_value", [grain, horizon])}
+    fits: dict[tuple[str, str], dict[str, float]] = {}
+    for r in wh.query(f"select segment_dimension, segment_value, parameter, value"
+                      f" from {wh.table('fct_clv_model_parameters')} where model = ? and segment_dimension is not null",
+                      [f"shifted_beta_geometric_{grain}"]):
+        fits.setdefault((r["segment_dimension"], r["segment_value"]), {})[r["parameter"]] = number(r["value"])
+    body = []
+    for r in rows:
+        key = (r["segment_dimension"], r["segment_value"])
+        fit = fits.get(key, {})
+        projected = r["status"] == "projected" and {"alpha", "beta"} <= set(fit)
+        churn = fit["alpha"] / (fit["alpha"] + fit["beta"]) if projected else None
+        body.append(
+            f'<tr data-segment-dimension="{escape(key[0])}" data-segment-value="{escape(key[1])}"'
+            f' data-projected="{"true" if projected else "false"}" data-first-period-churn="{data_value(churn)}"'
+            f' data-survival-at-horizon="{data_value(curve.get(key) if projected else None)}" data-horizon="{horizon}">'
+            f"<td>{escape(key[0])}</td><td>{escape(key[1])}</td><td>{r['customers']:,}</td>"
+            f"<td>{percent(churn) if projected else ''}</td>"
+            f"<td>{percent(curve.get(key)) if projected else ''}</td>"
+            f"<td>{'' if projected else escape(str(r['status']))}</td></tr>")
+    return (f'<details class="segments-projection"><summary>Per segment ({plural(len(rows), "segment")}, '
+            f'from fct_retention_projection_by_segment)</summary>'
+            f'<table class="figures" id="projection-segments-table" data-grain="{grain}"><thead><tr>'
+            "<th>dimension</th><th>segment</th><th>customers fitted on</th>"
+            f"<th>fitted churn after the first {grain}</th><th>fitted S(t) at t = {horizon}</th>"
+            "<th>not projected because</th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></details>")
 
 
 def acquisition_clv_section(wh: Warehouse, page: Page) -> str:
