@@ -1,13 +1,24 @@
 {% macro cohort_survivor_counts(by=[]) %}
     {#- The counting half of the shifted-beta-geometric data (spec section 12),
-        as CTEs for a model that defines `periods` (period_grain, period_start,
-        period_number) and `members` (int_cohort_members' columns and the
+        as CTEs (the periods of int_periods_spined numbered, then the counts)
+        for a model that defines `members` (int_cohort_members' columns and the
         columns named in `by`): per (grain, the `by` columns, cohort) its size
         and the members lost in its first period, and per age t from 0 to the
         cohort's age the members who survived t periods. It ends in CTE
         cohort_survivors, one row per (grain, the `by` columns, cohort, t). The
         `by` columns must not be null (they are joined on). -#}
     {%- set grouped = ['period_grain'] + by + ['cohort_period_start'] %}
+
+periods as (
+
+    -- numbered as int_cohort_members numbers them (cohort_number)
+    select
+        period_grain,
+        period_start,
+        row_number() over (partition by period_grain order by period_start) as period_number
+    from {{ ref('int_periods_spined') }}
+
+),
 
 cohorts as (
 

@@ -11,16 +11,6 @@
 
 with
 
-periods as (
-
-    select
-        period_grain,
-        period_start,
-        row_number() over (partition by period_grain order by period_start) as period_number
-    from {{ ref('int_periods_spined') }}
-
-),
-
 cohort_members as (
 
     select * from {{ ref('int_cohort_members') }}
