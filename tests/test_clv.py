@@ -192,6 +192,7 @@ def flat_spend(tmp_path_factory):
     warehouse = Warehouse(tmp_path_factory.mktemp("flat_spend"))
     load_orders(warehouse, "flat", [(*order[:4], Decimal("10.00"), *order[5:]) for order in cdnow_sample_orders()])
     run = warehouse.dbt("build", "--select", "+int_clv_rfm_summary", "+int_cohort_survivors_counted",
+                        "+int_cohort_survivors_by_segment",
                         "--exclude", "resource_type:unit_test",
                         "--indirect-selection", "cautious", vars={"raw_schema": "flat", **CDNOW_VARS})
     assert run.success, run.text
