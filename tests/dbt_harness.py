@@ -98,9 +98,13 @@ class Warehouse:
             ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns)
             con.execute(f"create table {schema}.{table} ({ddl})")
             rows = list(rows)
-            if rows:
-                marks = ", ".join("?" for _ in columns)
-                con.executemany(f"insert into {schema}.{table} values ({marks})", rows)
+            # one multi-row insert per 500 rows: executemany inserts row by row, 15 s for the demo's
+            # 14,000 events; the values are bound the same way
+            marks = "(" + ", ".join("?" for _ in columns) + ")"
+            for first in range(0, len(rows), 500):
+                chunk = rows[first:first + 500]
+                con.execute(f"insert into {schema}.{table} values {', '.join(marks for _ in chunk)}",
+                            [value for row in chunk for value in row])
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         with duckdb.connect(str(self.path), read_only=True) as con:
