@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import duckdb
 
 from retention_lab.compare import MARTS
-from tests.dbt_harness import RAW_COLUMNS, Warehouse, models_in_dag_order
+from tests.dbt_harness import RAW_COLUMNS, Warehouse, insert_rows, models_in_dag_order
 
 
 
@@ -49,12 +49,8 @@ class CompiledProject:
             rows = raw.get(table)
             ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns)
             con.execute(f"create table raw.{table} ({ddl})")
-            # one multi-row insert per 200 rows: several times faster than executemany's row by row
-            marks = "(" + ", ".join("?" for _ in columns) + ")"
-            for first in range(0, len(rows or []), 200):
-                chunk = rows[first:first + 200]
-                con.execute(f"insert into raw.{table} values {', '.join(marks for _ in chunk)}",
-                            [row.get(name) for row in chunk for name, _ in columns])
+            insert_rows(con, f"raw.{table}", len(columns),
+                        [[row.get(name) for name, _ in columns] for row in rows or []])
         for node in self.order:
             con.execute(f'create schema if not exists "{node["schema"]}"')
             con.execute(f'create table "{node["schema"]}"."{node["alias"]}" as {node["compiled_code"]}')

@@ -59,6 +59,17 @@ def models_in_dag_order(manifest: dict[str, Any], keep=lambda node: True) -> lis
     return order
 
 
+def insert_rows(con, table: str, width: int, rows: list[Sequence[Any]]) -> None:
+    """Inserts rows (sequences of `width` values, in the table's column order) with one multi-row
+    insert per 500 rows: executemany inserts row by row (15 s for the demo's 14,000 events); the
+    values are bound the same way."""
+    marks = "(" + ", ".join("?" for _ in range(width)) + ")"
+    for first in range(0, len(rows), 500):
+        chunk = rows[first:first + 500]
+        con.execute(f"insert into {table} values {', '.join(marks for _ in chunk)}",
+                    [value for row in chunk for value in row])
+
+
 def release_duckdb() -> None:
     """dbt-duckdb keeps its database open in-process after an invocation; close
     it so the tests (and the next invocation) can open the file afresh."""
@@ -97,14 +108,7 @@ class Warehouse:
             con.execute(f"drop table if exists {schema}.{table}")
             ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns)
             con.execute(f"create table {schema}.{table} ({ddl})")
-            rows = list(rows)
-            # one multi-row insert per 500 rows: executemany inserts row by row, 15 s for the demo's
-            # 14,000 events; the values are bound the same way
-            marks = "(" + ", ".join("?" for _ in columns) + ")"
-            for first in range(0, len(rows), 500):
-                chunk = rows[first:first + 500]
-                con.execute(f"insert into {schema}.{table} values {', '.join(marks for _ in chunk)}",
-                            [value for row in chunk for value in row])
+            insert_rows(con, f"{schema}.{table}", len(columns), list(rows))
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         with duckdb.connect(str(self.path), read_only=True) as con:
